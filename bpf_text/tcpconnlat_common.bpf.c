@@ -1,0 +1,49 @@
+// tcpconnlat: what every method shares. With tcpconnlat_kprobe.bpf.c this
+// is bcc's tools/tcpconnlat.py program (the current one: -L, -4/-6, -p by
+// process), with the fixes listed under "Differences from bcc" in
+// docs/tcpconnlat.md. The tool prepends "#define MIN_LATENCY" and replaces
+// DURATION_US and FILTER as bcc does. The event structs must match
+// tools/tcpconnlat.h.
+
+#include <uapi/linux/ptrace.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+#include <bcc/proto.h>
+
+struct info_t {
+    u64 ts;
+    u32 pid;
+    char task[TASK_COMM_LEN];
+};
+// LRU: a connect whose end is never seen cannot fill the table and stop
+// tracing; trace_tcp_set_state() forgets the ones that end unanswered.
+BPF_TABLE("lru_hash", struct sock *, struct info_t, start, 10240);
+// Completions skipped because their start time is later than now.
+BPF_ARRAY(skipped, u64, 1);
+
+// separate data structs for ipv4 and ipv6
+struct ipv4_data_t {
+    u64 ts_us;
+    u32 pid;
+    u32 saddr;
+    u32 daddr;
+    u64 ip;
+    u16 lport;
+    u16 dport;
+    u64 delta_us;
+    char task[TASK_COMM_LEN];
+};
+BPF_PERF_OUTPUT(ipv4_events);
+
+struct ipv6_data_t {
+    u64 ts_us;
+    u32 pid;
+    unsigned __int128 saddr;
+    unsigned __int128 daddr;
+    u64 ip;
+    u16 lport;
+    u16 dport;
+    u64 delta_us;
+    char task[TASK_COMM_LEN];
+};
+BPF_PERF_OUTPUT(ipv6_events);

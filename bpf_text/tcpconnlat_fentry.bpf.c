@@ -1,0 +1,30 @@
+// tcpconnlat, fentry method (follows tcpconnlat_report.bpf.c): the kprobe
+// method's functions through BPF trampolines (kernels 5.5+ with BTF).
+
+KFUNC_PROBE(tcp_v4_connect, struct sock *sk)
+{
+    return record_start(sk);
+}
+
+KFUNC_PROBE(tcp_v6_connect, struct sock *sk)
+{
+    return record_start(sk);
+}
+
+// A connect that leaves SYN_SENT other than through
+// tcp_rcv_state_process() (closed by the application, timed out,
+// unreachable) will never complete: forget it.
+KFUNC_PROBE(tcp_set_state, struct sock *sk, int state)
+{
+    if (sk->__sk_common.skc_state == TCP_SYN_SENT && state != TCP_SYN_SENT)
+        start.delete(&sk);
+    return 0;
+}
+
+// Handshake completion (or a reset), as in the kprobe method.
+KFUNC_PROBE(tcp_rcv_state_process, struct sock *sk)
+{
+    if (sk->__sk_common.skc_state != TCP_SYN_SENT)
+        return 0;
+    return report(ctx, sk);
+}

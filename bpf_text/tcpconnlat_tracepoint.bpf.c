@@ -1,0 +1,48 @@
+// tcpconnlat, tracepoint method (follows tcpconnlat_report.bpf.c): the
+// stable sock:inet_sock_set_state and tcp:tcp_receive_reset tracepoints,
+// as raw tracepoints. struct sock's sk_protocol is read at the offset the
+// tool took from the kernel's BTF (SK_PROTOCOL_OFFSET), never from headers.
+
+static inline int sk_proto_is_tcp(struct sock *sk)
+{
+    u16 protocol = 0;
+    bpf_probe_read_kernel(&protocol, sizeof(protocol),
+        (void *)sk + SK_PROTOCOL_OFFSET);
+    return protocol == IPPROTO_TCP;
+}
+
+// CLOSE -> SYN_SENT happens in tcp_v4_connect(), in the connecting task
+// (tcp_v6_connect() too, or calls it): remember who and when.
+// SYN_SENT -> ESTABLISHED: the handshake completed: report it.
+// SYN_SENT -> anything else: it never will (closed by the application,
+// timed out, unreachable; a reset was reported just before): forget it.
+RAW_TRACEPOINT_PROBE(inet_sock_set_state)
+{
+    struct sock *sk = (struct sock *)ctx->args[0];
+    int oldstate = (int)ctx->args[1];
+    int newstate = (int)ctx->args[2];
+
+    if (oldstate == TCP_SYN_SENT) {
+        if (newstate == TCP_ESTABLISHED)
+            return report(ctx, sk);
+        start.delete(&sk);
+        return 0;
+    }
+    // Not MPTCP's or SCTP's own sockets, which pass through SYN_SENT too.
+    if (newstate != TCP_SYN_SENT || !sk_proto_is_tcp(sk))
+        return 0;
+    return record_start(sk);
+}
+
+// A reset in SYN_SENT refuses the connect. The kprobe method reports it
+// (tcp_rcv_state_process() runs for the reset), so this one does too.
+RAW_TRACEPOINT_PROBE(tcp_receive_reset)
+{
+    struct sock *sk = (struct sock *)ctx->args[0];
+    u8 state = 0;
+
+    bpf_probe_read_kernel(&state, sizeof(state), (void *)&sk->__sk_common.skc_state);
+    if (state != TCP_SYN_SENT)
+        return 0;
+    return report(ctx, sk);
+}

@@ -1,0 +1,81 @@
+#include <uapi/linux/ptrace.h>
+#include <net/sock.h>
+#include <bcc/proto.h>
+#include <linux/tcp.h>
+
+struct ipv4_key_t {
+    u32 pid;
+    char name[TASK_COMM_LEN];
+    u32 saddr;
+    u32 daddr;
+    u16 lport;
+    u16 dport;
+    u32 gen;
+};
+BPF_HASH(ipv4_send_bytes, struct ipv4_key_t);
+BPF_HASH(ipv4_recv_bytes, struct ipv4_key_t);
+
+struct ipv6_key_t {
+    unsigned __int128 saddr;
+    unsigned __int128 daddr;
+    u32 pid;
+    char name[TASK_COMM_LEN];
+    u16 lport;
+    u16 dport;
+    u32 gen;
+    u32 __pad__;
+};
+BPF_HASH(ipv6_send_bytes, struct ipv6_key_t);
+BPF_HASH(ipv6_recv_bytes, struct ipv6_key_t);
+BPF_HASH(sock_store, u32, struct sock *);
+
+// Counts are keyed by generation: user space flips it, waits for running
+// programs to finish (an update of gen_sync does synchronize_rcu), then reads
+// and deletes the old generation, which nothing can write any more.
+BPF_ARRAY(generation, u32, 1);
+BPF_ARRAY_OF_MAPS(gen_sync, "generation", 1);
+// Counts that could not be stored (table full): reported, never silent.
+BPF_ARRAY(dropped, u64, 1);
+
+// Per socket: tp->copied_seq when last counted. The bytes an application
+// read are the advance of copied_seq; tcp_cleanup_rbuf()'s "copied" is a
+// running total for the whole recvmsg() and is passed more than once.
+struct rcv_seq_t {
+    u32 copied_seq;
+    u32 portpair;   // the connection it belongs to, in case sk is reused
+};
+BPF_TABLE("lru_hash", struct sock *, struct rcv_seq_t, rcv_seq, 65536);
+
+static inline u32 current_gen()
+{
+    int zero = 0;
+    u32 *gen = generation.lookup(&zero);
+    return gen ? *gen : 0;
+}
+
+static inline void count_dropped()
+{
+    dropped.atomic_increment(0);
+}
+
+// How far tp->copied_seq advanced since the last call for this socket;
+// first_guess when the socket has not been seen (or sk now belongs to
+// another connection).
+static inline int rcv_advance(struct sock *sk, int first_guess)
+{
+    u32 seq = 0, portpair = 0;
+    bpf_probe_read_kernel(&seq, sizeof(seq), (void *)sk + TCP_COPIED_SEQ_OFFSET);
+    bpf_probe_read_kernel(&portpair, sizeof(portpair),
+        &sk->__sk_common.skc_portpair);
+    struct rcv_seq_t now = {.copied_seq = seq, .portpair = portpair};
+    struct rcv_seq_t *last = rcv_seq.lookup(&sk);
+    int advance = first_guess;
+    if (last && last->portpair == portpair) {
+        advance = seq - last->copied_seq;
+        if (advance == 0)
+            return 0;
+    }
+    if (rcv_seq.update(&sk, &now))
+        count_dropped();
+    return advance;
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# setup.sh: prepare a Debian host to build, run and test tcptop/tcpconnlat.
+#
+# Installs the Debian packages, mounts tracefs/debugfs when absent, and when
+# /lib/modules/$(uname -r)/build is missing links the newest installed kernel
+# headers there (saying plainly when they do not match the running kernel).
+# Idempotent: safe to run again. Needs root.
+set -euo pipefail
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	say "must run as root (try: sudo $0)"
+	exit 1
+fi
+
+# Build and run: libbcc (libbpfcc-dev), libbpf for BTF lookups, kernel
+# headers for bcc's compiles. Tests: pytest, nftables (drop a SYN to make a
+# slow connect), iproute2 (netns/veth), the Python bcc tools as references
+# for --ebpf, valgrind for the memory checks.
+pkgs=(build-essential pkg-config libbpfcc-dev libbpf-dev linux-headers-amd64
+      bpfcc-tools python3-bpfcc python3-pytest nftables iproute2 valgrind
+      procps util-linux)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! mountpoint -q /sys/kernel/tracing 2>/dev/null; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null &&
+		say "mounted tracefs on /sys/kernel/tracing" ||
+		say "could not mount tracefs (kprobe attach will not work)"
+fi
+if ! mountpoint -q /sys/kernel/debug 2>/dev/null; then
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null &&
+		say "mounted debugfs on /sys/kernel/debug" || true
+fi
+
+kver=$(uname -r)
+build=/lib/modules/$kver/build
+if [ ! -e "$build/include" ]; then
+	hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)
+	if [ -z "$hdr" ]; then
+		say "no kernel headers under /usr/src; install linux-headers-$kver"
+		exit 1
+	fi
+	mkdir -p "/lib/modules/$kver"
+	ln -sfn "$hdr" "$build"
+	ln -sfn "$hdr" "/lib/modules/$kver/source"
+	hv=${hdr#/usr/src/linux-headers-}
+	if [ "$hv" != "$kver" ]; then
+		say "WARNING: linked headers $hv for running kernel $kver: they do" \
+		    "not match. bcc compiles against them; the tools read every" \
+		    "field beyond struct sock_common at its BTF offset instead."
+	else
+		say "linked $hdr as $build"
+	fi
+fi

@@ -1,0 +1,85 @@
+"""Shared test harness.
+
+Live BPF tests need root. Outside CI they skip when they cannot run; under
+CI (CI=true) a live test that cannot run is a failure, never a skip.
+"""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("TOOLS_BUILD", os.path.join(ROOT, "build"))
+TCPTOP = os.path.join(BUILD, "tcptop")
+TCPCONNLAT = os.path.join(BUILD, "tcpconnlat")
+REFERENCE = os.path.join(os.path.dirname(ROOT), "shared", "reference")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def skip_or_fail(why):
+    """Skip outside CI; fail under CI, where every test must run."""
+    if IN_CI:
+        pytest.fail("cannot run under CI: " + why)
+    pytest.skip(why)
+
+
+@pytest.fixture
+def live():
+    """Marks a test that loads BPF programs: needs root."""
+    if os.geteuid() != 0:
+        skip_or_fail("live BPF tests need root")
+
+
+def run(argv, timeout=30, **kw):
+    """Run to completion; returns CompletedProcess with text output."""
+    return subprocess.run(argv, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+class Background:
+    """A tool running in the background, stopped with a signal."""
+
+    def __init__(self, argv, ready=None, ready_timeout=60, **kw):
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, **kw)
+        self.out = ""
+        if ready:
+            self.wait_for(ready, ready_timeout)
+
+    def wait_for(self, needle, timeout):
+        """Read stdout until needle appears (the tool is then live)."""
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        end = time.monotonic() + timeout
+        while needle not in self.out:
+            if self.proc.poll() is not None:
+                rest = self.proc.stdout.read() or ""
+                self.out += rest
+                if needle in self.out:
+                    break
+                raise AssertionError("tool exited %s before %r:\n%s\n%s" % (
+                    self.proc.returncode, needle, self.out,
+                    self.proc.stderr.read()))
+            if time.monotonic() > end:
+                self.proc.kill()
+                raise AssertionError("timeout waiting for %r:\n%s" % (
+                    needle, self.out))
+            chunk = self.proc.stdout.read()
+            if chunk:
+                self.out += chunk
+            else:
+                time.sleep(0.02)
+
+    def stop(self, sig=signal.SIGINT, timeout=30):
+        """Signal, wait, and return (returncode, stdout, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            raise AssertionError("tool ignored signal %s" % sig)
+        self.out += out or ""
+        return self.proc.returncode, self.out, err

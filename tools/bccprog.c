@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * bccprog: compile, load, attach and tear down a BPF C text with libbcc's C
+ * API (bcc_common.h, libbpf.h, perf_reader.h). Every attachment is
+ * recorded, so bprog__destroy() can undo all of them on any exit path.
+ */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <bcc/perf_reader.h>
+
+#include "bccprog.h"
+
+#define MAX_LINKS	32
+#define MAX_FUNCS	32
+#define MAX_READERS	1024
+#define VERIFIER_LOG_SIZE	(1 << 20)
+
+struct link {
+	enum bprog_attach how;
+	int fd;			/* perf event fd (kprobe) or link fd */
+	char ev_name[128];	/* kprobe event name, for bpf_detach_kprobe */
+};
+
+struct loaded {
+	char name[64];
+	int fd;
+};
+
+struct reader {
+	struct perf_reader *pr;
+	int cpu;
+	bprog_event_fn fn;
+	bprog_lost_fn lost;
+	void *ctx;
+};
+
+struct bprog {
+	void *mod;
+	struct loaded funcs[MAX_FUNCS];
+	int nfuncs;
+	struct link links[MAX_LINKS];
+	int nlinks;
+	struct reader **readers;	/* owned; cookies of the perf readers */
+	struct perf_reader **prs;	/* parallel array for perf_reader_poll */
+	int nreaders;
+	char err[512];
+};
+
+static char compile_err[512];
+
+static int set_err(struct bprog *p, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int set_err(struct bprog *p, int err, const char *fmt, ...)
+{
+	char *buf = p ? p->err : compile_err;
+	size_t len = p ? sizeof(p->err) : sizeof(compile_err);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+const char *bprog__errmsg(const struct bprog *p)
+{
+	return p ? p->err : compile_err;
+}
+
+struct bprog *bprog__compile(const char *text)
+{
+	struct bprog *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		set_err(NULL, ENOMEM, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* allow_rlimit: raise RLIMIT_MEMLOCK for maps on pre-5.11 kernels. */
+	p->mod = bpf_module_create_c_from_string(text, 0, NULL, 0, true, NULL);
+	if (!p->mod) {
+		set_err(NULL, EINVAL,
+			"failed to compile the BPF program (compiler messages above)");
+		free(p);
+		errno = EINVAL;
+		return NULL;
+	}
+	return p;
+}
+
+static int prog_type_of(enum bprog_attach how, int *attach_type)
+{
+	*attach_type = -1;
+	switch (how) {
+	case BPROG_KPROBE:
+	case BPROG_KRETPROBE:
+		return BPF_PROG_TYPE_KPROBE;
+	case BPROG_RAW_TP:
+		return BPF_PROG_TYPE_RAW_TRACEPOINT;
+	case BPROG_FENTRY:
+		*attach_type = BPF_TRACE_FENTRY;
+		return BPF_PROG_TYPE_TRACING;
+	case BPROG_FEXIT:
+		*attach_type = BPF_TRACE_FEXIT;
+		return BPF_PROG_TYPE_TRACING;
+	}
+	return -1;
+}
+
+/* Load fn once; returns its fd. */
+static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
+{
+	int i, fd, attach_type, prog_type = prog_type_of(how, &attach_type);
+	const struct bpf_insn *insns;
+	char *log;
+
+	for (i = 0; i < p->nfuncs; i++)
+		if (!strcmp(p->funcs[i].name, fn))
+			return p->funcs[i].fd;
+	if (p->nfuncs == MAX_FUNCS)
+		return set_err(p, E2BIG, "too many BPF functions");
+	insns = bpf_function_start(p->mod, fn);
+	if (!insns)
+		return set_err(p, ENOENT, "no function %s in the BPF program", fn);
+	log = malloc(VERIFIER_LOG_SIZE);
+	if (log)
+		log[0] = '\0';
+	fd = bcc_func_load(p->mod, prog_type, fn, insns,
+			   (int)bpf_function_size(p->mod, fn),
+			   bpf_module_license(p->mod),
+			   bpf_module_kern_version(p->mod), 0,
+			   log, log ? VERIFIER_LOG_SIZE : 0, NULL, attach_type);
+	if (fd < 0) {
+		int err = errno ? errno : EINVAL;
+		const char *last = "";
+
+		/* The verifier's last line is the useful one. */
+		if (log && *log) {
+			char *end = log + strlen(log);
+
+			while (end > log && end[-1] == '\n')
+				*--end = '\0';
+			last = strrchr(log, '\n');
+			last = last ? last + 1 : log;
+		}
+		set_err(p, err, "failed to load BPF function %s: %s%s%s", fn,
+			strerror(err), *last ? ": " : "", last);
+		free(log);
+		return -err;
+	}
+	free(log);
+	snprintf(p->funcs[p->nfuncs].name, sizeof(p->funcs[0].name), "%s", fn);
+	p->funcs[p->nfuncs++].fd = fd;
+	return fd;
+}
+
+int bprog__load(struct bprog *p, enum bprog_attach how, const char *fn)
+{
+	int fd = load_fn(p, how, fn);
+
+	return fd < 0 ? fd : 0;
+}
+
+int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
+		  const char *target)
+{
+	struct link *l;
+	int fd, lfd;
+
+	if (p->nlinks == MAX_LINKS)
+		return set_err(p, E2BIG, "too many attachments");
+	fd = load_fn(p, how, fn);
+	if (fd < 0)
+		return fd;
+	l = &p->links[p->nlinks];
+	memset(l, 0, sizeof(*l));
+	l->how = how;
+	errno = 0;
+	switch (how) {
+	case BPROG_KPROBE:
+	case BPROG_KRETPROBE:
+		/* Unique per process: two tools may probe the same function. */
+		snprintf(l->ev_name, sizeof(l->ev_name), "%s_%d_%s",
+			 how == BPROG_KPROBE ? "p" : "r", (int)getpid(), target);
+		lfd = bpf_attach_kprobe(fd, how == BPROG_KPROBE ?
+					BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
+					l->ev_name, target, 0, 0);
+		break;
+	case BPROG_RAW_TP:
+		lfd = bpf_attach_raw_tracepoint(fd, target);
+		break;
+	case BPROG_FENTRY:
+	case BPROG_FEXIT:
+		lfd = bpf_attach_kfunc(fd);
+		break;
+	default:
+		lfd = -1;
+		errno = EINVAL;
+	}
+	if (lfd < 0) {
+		int err = errno ? errno : EINVAL;
+
+		return set_err(p, err, "failed to attach %s to %s: %s", fn,
+			       target ? target : "its kernel function",
+			       strerror(err));
+	}
+	l->fd = lfd;
+	p->nlinks++;
+	return 0;
+}
+
+int bprog__table_fd(struct bprog *p, const char *table)
+{
+	int fd = bpf_table_fd(p->mod, table);
+
+	return fd < 0 ? set_err(p, ENOENT, "no table %s", table) : fd;
+}
+
+static void reader_raw(void *cookie, void *raw, int size)
+{
+	struct reader *r = cookie;
+
+	r->fn(r->ctx, r->cpu, raw, size);
+}
+
+static void reader_lost(void *cookie, uint64_t lost)
+{
+	struct reader *r = cookie;
+
+	if (r->lost)
+		r->lost(r->ctx, lost);
+}
+
+/* Parse /sys/devices/system/cpu/online ("0-3,5") into a mask. */
+static int online_cpus(bool *cpus, int max)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	int a, b, n = 0;
+	char sep;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			if (fscanf(f, "%c", &sep) != 1)
+				sep = '\n';
+		}
+		for (int c = a; c <= b && c < max; c++, n++)
+			cpus[c] = true;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n ? 0 : -EINVAL;
+}
+
+int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
+		     bprog_lost_fn lost, void *ctx, int page_cnt)
+{
+	static bool cpus[MAX_READERS];
+	int tfd = bprog__table_fd(p, table), err, cpu, pfd;
+
+	if (tfd < 0)
+		return tfd;
+	memset(cpus, 0, sizeof(cpus));
+	err = online_cpus(cpus, MAX_READERS);
+	if (err)
+		return set_err(p, err, "cannot read online CPUs: %s", strerror(-err));
+	for (cpu = 0; cpu < MAX_READERS; cpu++) {
+		struct reader *r;
+		void *grow;
+
+		if (!cpus[cpu])
+			continue;
+		grow = realloc(p->readers, (p->nreaders + 1) * sizeof(*p->readers));
+		if (!grow)
+			return set_err(p, ENOMEM, "out of memory");
+		p->readers = grow;
+		grow = realloc(p->prs, (p->nreaders + 1) * sizeof(*p->prs));
+		if (!grow)
+			return set_err(p, ENOMEM, "out of memory");
+		p->prs = grow;
+		/* Own allocation: a cookie must not move when the array grows. */
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return set_err(p, ENOMEM, "out of memory");
+		r->cpu = cpu;
+		r->fn = fn;
+		r->lost = lost;
+		r->ctx = ctx;
+		r->pr = bpf_open_perf_buffer(reader_raw, reader_lost, r, -1, cpu,
+					     page_cnt);
+		if (!r->pr) {
+			err = errno ? errno : EINVAL;
+			free(r);
+			return set_err(p, err, "cannot open perf buffer on CPU %d: %s",
+				       cpu, strerror(err));
+		}
+		p->readers[p->nreaders] = r;
+		p->prs[p->nreaders] = r->pr;
+		p->nreaders++;
+		pfd = perf_reader_fd(r->pr);
+		if (bpf_update_elem(tfd, &cpu, &pfd, 0)) {
+			err = errno;
+			return set_err(p, err, "cannot enable perf buffer on CPU %d: %s",
+				       cpu, strerror(err));
+		}
+	}
+	return 0;
+}
+
+int bprog__poll(struct bprog *p, int timeout_ms)
+{
+	int n;
+
+	if (!p->nreaders)
+		return set_err(p, EINVAL, "no perf buffers open");
+	errno = 0;
+	n = perf_reader_poll(p->nreaders, p->prs, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? -EINTR : set_err(p, errno, "poll: %s",
+							  strerror(errno));
+	return n;
+}
+
+int bprog__drain(struct bprog *p, const char *table, bprog_want_fn want,
+		 bprog_emit_fn emit, void *ctx)
+{
+	int fd = bprog__table_fd(p, table), err = 0;
+	size_t ksz, vsz, n = 0, cap = 0;
+	char *keys = NULL, *val, *key, *next;
+	bool first = true;
+
+	if (fd < 0)
+		return fd;
+	ksz = bpf_table_key_size(p->mod, table);
+	vsz = bpf_table_leaf_size(p->mod, table);
+	key = calloc(2, ksz);
+	val = malloc(vsz);
+	if (!key || !val) {
+		err = set_err(p, ENOMEM, "out of memory");
+		goto out;
+	}
+	next = key + ksz;
+	/* Collect first, delete after: deleting while walking restarts the walk. */
+	while (bpf_get_next_key(fd, first ? NULL : key, next) == 0) {
+		first = false;
+		memcpy(key, next, ksz);
+		if (!want(key, ctx))
+			continue;
+		if (n == cap) {
+			char *grow;
+
+			cap = cap ? cap * 2 : 256;
+			grow = realloc(keys, cap * ksz);
+			if (!grow) {
+				err = set_err(p, ENOMEM, "out of memory");
+				goto out;
+			}
+			keys = grow;
+		}
+		memcpy(keys + n++ * ksz, key, ksz);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_lookup_elem(fd, keys + i * ksz, val) == 0)
+			emit(keys + i * ksz, val, ctx);
+		bpf_delete_elem(fd, keys + i * ksz);
+	}
+out:
+	free(keys);
+	free(key);
+	free(val);
+	return err;
+}
+
+bool bprog__kfunc_exists(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512], sym[256], type;
+	unsigned long long addr;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 &&
+		    (type == 'T' || type == 't') && !strcmp(sym, name))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+void bprog__destroy(struct bprog *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	/* Detach first, so nothing fires into half-freed state. */
+	for (i = p->nlinks - 1; i >= 0; i--) {
+		struct link *l = &p->links[i];
+
+		if (l->how == BPROG_KPROBE || l->how == BPROG_KRETPROBE) {
+			bpf_close_perf_event_fd(l->fd);
+			/* Only exists when bcc fell back to kprobe_events. */
+			bpf_detach_kprobe(l->ev_name);
+		} else {
+			close(l->fd);
+		}
+	}
+	for (i = 0; i < p->nreaders; i++) {
+		perf_reader_free(p->readers[i]->pr);
+		free(p->readers[i]);
+	}
+	free(p->readers);
+	free(p->prs);
+	for (i = 0; i < p->nfuncs; i++)
+		close(p->funcs[i].fd);
+	if (p->mod)
+		bpf_module_destroy(p->mod);
+	free(p);
+}

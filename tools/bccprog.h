@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bccprog: the libbcc plumbing both tools share. Compile a BPF C text with
+ * libbcc's C module API, load its functions with the right program type,
+ * attach them (kprobe, kretprobe, raw tracepoint, fentry/fexit), open
+ * per-CPU perf readers, and tear all of it down again in one call, so no
+ * error path or signal leaves a probe attached.
+ *
+ * Constructors return NULL and set errno; other calls return 0 or -errno.
+ * The last error is described by bprog__errmsg(), for one-line reports.
+ */
+#ifndef BCCPROG_H
+#define BCCPROG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bprog;
+
+enum bprog_attach {
+	BPROG_KPROBE,		/* target: kernel function */
+	BPROG_KRETPROBE,	/* target: kernel function */
+	BPROG_RAW_TP,		/* target: tracepoint name, e.g. "sock_send_length" */
+	BPROG_FENTRY,		/* function name in the text must be kfunc__*; target unused */
+	BPROG_FEXIT,		/* likewise, kretfunc__* */
+};
+
+/* Compile text. On failure errno is set and bprog__errmsg(NULL) says why. */
+struct bprog *bprog__compile(const char *text);
+
+/* Load function fn (if not yet loaded) and attach it to target. */
+int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
+		  const char *target);
+
+/* Load only (used to run the verifier on programs that cannot attach here). */
+int bprog__load(struct bprog *p, enum bprog_attach how, const char *fn);
+
+/* The fd of a table declared in the text, or -ENOENT. */
+int bprog__table_fd(struct bprog *p, const char *table);
+
+typedef void (*bprog_event_fn)(void *ctx, int cpu, void *data, int size);
+typedef void (*bprog_lost_fn)(void *ctx, uint64_t lost);
+
+/* Open a perf reader per online CPU on a BPF_PERF_OUTPUT table. */
+int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
+		     bprog_lost_fn lost, void *ctx, int page_cnt);
+
+/* Poll all perf readers; returns events-ready count, 0 on timeout, -EINTR. */
+int bprog__poll(struct bprog *p, int timeout_ms);
+
+/* Detach everything, close readers, destroy the module. Accepts NULL. */
+void bprog__destroy(struct bprog *p);
+
+/*
+ * Move the entries of a hash for which want(key) is true out of the table:
+ * emit(key, value) for each, then delete them. Callers make sure no program
+ * writes those keys any more (see tcptop's generations), so the read and the
+ * delete cannot race: nothing is lost, and the walk is linear.
+ */
+typedef bool (*bprog_want_fn)(const void *key, void *ctx);
+typedef void (*bprog_emit_fn)(const void *key, const void *value, void *ctx);
+int bprog__drain(struct bprog *p, const char *table, bprog_want_fn want,
+		 bprog_emit_fn emit, void *ctx);
+
+/* Whether a kernel function exists (for optional probes like tcp_sendpage). */
+bool bprog__kfunc_exists(const char *name);
+
+/* Last error text ("" if none); p may be NULL for compile errors. */
+const char *bprog__errmsg(const struct bprog *p);
+
+#endif

@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * tcptop: summarize TCP send/recv throughput by host. A C port of bcc's
+ * tools/tcptop.py (Brendan Gregg, 2016) on libbcc, with the same options and
+ * output, and these fixes: received bytes are the advance of copied_seq (not
+ * tcp_cleanup_rbuf()'s running total), intervals are read without losing
+ * concurrent updates, full tables are reported, and stable tracepoints are
+ * used where the kernel has them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bcc/libbpf.h>
+
+#include "args.h"
+#include "bccprog.h"
+#include "btf_off.h"
+#include "tcptop.h"
+#include "text.h"
+
+extern const char bpf_tcptop_maps[], bpf_tcptop_kprobe[], bpf_tcptop_count[],
+	bpf_tcptop_recv[], bpf_tcptop_tracepoint[], bpf_tcptop_fentry[],
+	bpf_tcptop_cgroupfilter[], bpf_tcptop_mntnsfilter[];
+
+enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
+static const char *const method_names[] = {
+	"auto", "kprobe", "tracepoint", "fentry", NULL
+};
+static const char *const sort_names[] = { "all", "sent", "received", NULL };
+
+static struct env {
+	bool noclear, nosummary, ipv4, ipv6, ebpf, verbose, load_only;
+	int pid;		/* 0: all */
+	int interval;		/* seconds */
+	int count;		/* 0: forever */
+	int rows;		/* 0: fit the screen */
+	const char *cgroupmap, *mntnsmap, *sort, *attach;
+} env = { .interval = 1, .sort = "all", .attach = "auto" };
+
+static const char examples[] =
+	"examples:\n"
+	"    ./tcptop           # trace TCP send/recv by host\n"
+	"    ./tcptop -C        # don't clear the screen\n"
+	"    ./tcptop -p 181    # only trace PID 181\n"
+	"    ./tcptop --cgroupmap mappath  # only trace cgroups in this BPF map\n"
+	"    ./tcptop --mntnsmap mappath   # only trace mount namespaces in the map\n"
+	"    ./tcptop -4        # trace IPv4 family only\n"
+	"    ./tcptop -6        # trace IPv6 family only\n"
+	"    ./tcptop -s sent   # sort by bytes sent\n"
+	"    ./tcptop -r 10     # show at most 10 rows per table\n"
+	"    ./tcptop --attach tracepoint  # use stable tracepoints\n";
+
+static const struct arg_opt opts[] = {
+	{ 'C', "noclear", NULL, "don't clear the screen", ARG_FLAG, 0, NULL,
+	  &env.noclear, NULL },
+	{ 'S', "nosummary", NULL, "skip system summary line", ARG_FLAG, 0, NULL,
+	  &env.nosummary, NULL },
+	{ 'p', "pid", NULL, "trace this PID only", ARG_VALUE, 0, args_parse_pid,
+	  &env.pid, NULL },
+	{ 0, "interval", NULL, "output interval, in seconds (default 1)",
+	  ARG_POSITIONAL, 0, args_parse_positive_int, &env.interval, NULL },
+	{ 0, "count", NULL, "number of outputs", ARG_POSITIONAL, 0,
+	  args_parse_positive_int, &env.count, NULL },
+	{ 0, "cgroupmap", NULL, "trace cgroups in this BPF map only", ARG_VALUE,
+	  0, args_parse_map_path, &env.cgroupmap, NULL },
+	{ 0, "mntnsmap", NULL, "trace mount namespaces in this BPF map only",
+	  ARG_VALUE, 0, args_parse_map_path, &env.mntnsmap, NULL },
+	{ '4', "ipv4", NULL, "trace IPv4 family only", ARG_FLAG, 1, NULL,
+	  &env.ipv4, NULL },
+	{ '6', "ipv6", NULL, "trace IPv6 family only", ARG_FLAG, 1, NULL,
+	  &env.ipv6, NULL },
+	{ 's', "sort", NULL, "sort rows by this byte count (default all)",
+	  ARG_VALUE, 0, NULL, &env.sort, sort_names },
+	{ 'r', "rows", NULL,
+	  "show at most ROWS rows per table (default: fit the screen)",
+	  ARG_VALUE, 0, args_parse_positive_int, &env.rows, NULL },
+	{ 0, "attach", NULL, "how to attach: auto (default) picks what works here",
+	  ARG_VALUE, 0, NULL, &env.attach, method_names },
+	{ 'v', "verbose", NULL, "print the attach method and BPF program",
+	  ARG_FLAG, 0, NULL, &env.verbose, NULL },
+	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &env.ebpf, NULL },
+	/* Load every program without attaching: runs the verifier (tests). */
+	{ 0, "x-load-only", NULL, NULL, ARG_FLAG, 0, NULL, &env.load_only, NULL },
+};
+
+static const struct arg_spec spec = {
+	.description = "Summarize TCP send/recv throughput by host",
+	.epilog = examples,
+	.opts = opts,
+	.nopts = sizeof(opts) / sizeof(opts[0]),
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line naming the cause and the fix. */
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tcptop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* bcc's containers.filter_by_containers(), as text. */
+static void add_container_filter(struct text *t)
+{
+	struct text part = { 0 };
+
+	if (env.cgroupmap) {
+		text_add(&part, bpf_tcptop_cgroupfilter);
+		/* The path was checked: no quote, backslash or control char. */
+		text_replace(&part, "CGROUP_PATH", env.cgroupmap);
+		text_add(t, text_str(&part));
+		text_free(&part);
+	} else {
+		text_add(t, "\n        static inline int _cgroup_filter() {\n"
+			    "            return 0;\n        }\n        ");
+	}
+	if (env.mntnsmap) {
+		text_add(&part, bpf_tcptop_mntnsfilter);
+		text_replace(&part, "MOUNT_NS_PATH", env.mntnsmap);
+		text_add(t, text_str(&part));
+		text_free(&part);
+	} else {
+		text_add(t, "\n        static inline int _mntns_filter() {\n"
+			    "            return 0;\n        }\n        ");
+	}
+	text_add(t, "\n    static inline int container_should_be_filtered() {\n"
+		    "        return _cgroup_filter() || _mntns_filter();\n    }\n    ");
+}
+
+/* Replace token by the member's BTF offset, or by offsetof() without BTF. */
+static void subst_offset(struct text *t, const char *token, const char *sname,
+			 const char *member)
+{
+	int off = btf_member_offset(sname, member);
+	char buf[128];
+
+	if (off >= 0)
+		snprintf(buf, sizeof(buf), "%d", off);
+	else
+		snprintf(buf, sizeof(buf), "offsetof(struct %s, %s)", sname,
+			 member);
+	text_replace(t, token, buf);
+}
+
+static void build_text(struct text *t, enum method m)
+{
+	struct text prog = { 0 };
+	char buf[64];
+
+	text_add(&prog, "\n");
+	text_add(&prog, bpf_tcptop_maps);
+	if (m == M_KPROBE) {
+		text_add(&prog, "\n");
+		text_add(&prog, bpf_tcptop_kprobe);
+	} else {
+		text_add(&prog, bpf_tcptop_count);
+		text_add(&prog, bpf_tcptop_recv);
+		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint :
+						     bpf_tcptop_fentry);
+		/* Before Linux 6.5, sendfile() reached TCP as tcp_sendpage(). */
+		if (m == M_FENTRY && btf_has_type("tcp_sendpage"))
+			text_add(&prog,
+				 "\nKRETFUNC_PROBE(tcp_sendpage, struct sock *sk, struct page *page,\n"
+				 "               int offset, size_t size, int flags, int ret)\n"
+				 "{\n    if (ret <= 0)\n        return 0;\n"
+				 "    return count_bytes(sk, ret, DIR_SEND);\n}\n");
+	}
+	if (env.pid) {
+		snprintf(buf, sizeof(buf), "if (pid != %d) { return 0; }", env.pid);
+		text_replace(&prog, "FILTER_PID", buf);
+	} else {
+		text_replace(&prog, "FILTER_PID", "");
+	}
+	if (env.ipv4)
+		text_replace(&prog, "FILTER_FAMILY",
+			     "if (family != AF_INET) { return 0; }");
+	else if (env.ipv6)
+		text_replace(&prog, "FILTER_FAMILY",
+			     "if (family != AF_INET6) { return 0; }");
+	text_replace(&prog, "FILTER_FAMILY", "");
+	subst_offset(&prog, "TCP_COPIED_SEQ_OFFSET", "tcp_sock", "copied_seq");
+	subst_offset(&prog, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
+	add_container_filter(t);
+	text_add(t, text_str(&prog));
+	text_free(&prog);
+}
+
+/* Can this kernel run the method? (No root needed.) why: what is missing. */
+static bool method_usable(enum method m, const char **why)
+{
+	static const char *const tps[] = {
+		"sock_send_length", "tcp_rcv_space_adjust", "inet_sock_set_state"
+	};
+	char name[96];
+
+	switch (m) {
+	case M_TRACEPOINT:
+		for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+			snprintf(name, sizeof(name), "btf_trace_%s", tps[i]);
+			if (btf_available() ? !btf_has_type(name) : true) {
+				*why = "tracepoint sock:sock_send_length needs Linux 6.3+ with BTF";
+				return false;
+			}
+		}
+		return true;
+	case M_FENTRY:
+		if (!btf_available() || !btf_has_type("tcp_sendmsg")) {
+			*why = "fentry needs kernel BTF (/sys/kernel/btf/vmlinux)";
+			return false;
+		}
+		return true;
+	case M_KPROBE:
+		if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+		    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+		    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+			*why = "kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
+			return false;
+		}
+		return true;
+	default:
+		*why = "unknown method";
+		return false;
+	}
+}
+
+struct probe {
+	enum bprog_attach how;
+	const char *fn, *target;
+	bool optional;		/* attach only if the kernel function exists */
+};
+
+static const struct probe kprobe_probes[] = {
+	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendmsg", false },
+	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendmsg", false },
+	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendpage", true },
+	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendpage", true },
+	{ BPROG_KPROBE, "kprobe__tcp_cleanup_rbuf", "tcp_cleanup_rbuf", false },
+	{ 0 }
+};
+
+static const struct probe tracepoint_probes[] = {
+	{ BPROG_RAW_TP, "raw_tracepoint__sock_send_length", "sock_send_length", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false },
+	{ 0 }
+};
+
+static const struct probe fentry_probes[] = {
+	{ BPROG_FEXIT, "kretfunc__tcp_sendmsg", "tcp_sendmsg", false },
+	{ BPROG_FEXIT, "kretfunc__tcp_sendpage", "tcp_sendpage", true },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false },
+	{ 0 }
+};
+
+static const struct probe *probes_of(enum method m)
+{
+	return m == M_KPROBE ? kprobe_probes :
+	       m == M_TRACEPOINT ? tracepoint_probes : fentry_probes;
+}
+
+static bool probe_wanted(const struct probe *pr)
+{
+	if (!pr->optional)
+		return true;
+	return pr->how == BPROG_FEXIT ? btf_has_type(pr->target) :
+					 bprog__kfunc_exists(pr->target);
+}
+
+/* Compile, then load (and unless load_only, attach) every probe of m. */
+static struct bprog *start_method(enum method m, bool load_only, char *err,
+				  size_t errlen)
+{
+	struct text t = { 0 };
+	struct bprog *p;
+	int e = 0;
+
+	build_text(&t, m);
+	p = bprog__compile(text_str(&t));
+	text_free(&t);
+	if (!p) {
+		snprintf(err, errlen, "%s", bprog__errmsg(NULL));
+		return NULL;
+	}
+	for (const struct probe *pr = probes_of(m); pr->fn && !e; pr++) {
+		if (!probe_wanted(pr))
+			continue;
+		e = load_only ? bprog__load(p, pr->how, pr->fn) :
+				bprog__attach(p, pr->how, pr->fn, pr->target);
+	}
+	if (e) {
+		snprintf(err, errlen, "%s", bprog__errmsg(p));
+		bprog__destroy(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* The methods to try, best first. */
+static int candidates(enum method *out)
+{
+	static const enum method order[] = { M_TRACEPOINT, M_FENTRY, M_KPROBE };
+	const char *why;
+	int n = 0;
+
+	if (strcmp(env.attach, "auto")) {
+		for (int i = 1; method_names[i]; i++)
+			if (!strcmp(env.attach, method_names[i]))
+				out[n++] = (enum method)i;
+		return n;
+	}
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (method_usable(order[i], &why))
+			out[n++] = order[i];
+	return n;
+}
+
+static bool headers_present(void)
+{
+	struct utsname u;
+	char path[512];
+
+	if (getenv("BCC_KERNEL_SOURCE") ||
+	    access("/sys/kernel/kheaders.tar.xz", R_OK) == 0)
+		return true;
+	if (uname(&u))
+		return false;
+	snprintf(path, sizeof(path), "/lib/modules/%s/build/include", u.release);
+	return access(path, R_OK) == 0;
+}
+
+/* Generations: see bpf_text/tcptop_maps.bpf.c. */
+struct counts {
+	struct bprog *p;
+	int gen_fd, sync_fd, dropped_fd;
+	uint32_t gen;
+	uint64_t dropped;
+};
+
+/* Make programs write the other generation; return once none writes old. */
+static int flip_generation(struct counts *c, uint32_t *old)
+{
+	int zero = 0, inner = c->gen_fd;
+	uint32_t next = c->gen ^ 1;
+
+	if (bpf_update_elem(c->gen_fd, &zero, &next, 0))
+		return -errno;
+	/* An update of a map-in-map returns after synchronize_rcu(). */
+	if (bpf_update_elem(c->sync_fd, &zero, &inner, 0))
+		return -errno;
+	*old = c->gen;
+	c->gen = next;
+	return 0;
+}
+
+struct drain_ctx {
+	uint32_t gen;
+	struct rows *rows;
+	bool send;
+};
+
+static bool want_ipv4(const void *key, void *ctx)
+{
+	return ((const struct ipv4_key *)key)->gen == ((struct drain_ctx *)ctx)->gen;
+}
+
+static bool want_ipv6(const void *key, void *ctx)
+{
+	return ((const struct ipv6_key *)key)->gen == ((struct drain_ctx *)ctx)->gen;
+}
+
+static void emit_ipv4(const void *key, const void *val, void *ctx)
+{
+	struct drain_ctx *d = ctx;
+	uint64_t bytes = *(const uint64_t *)val;
+	struct row row;
+
+	rows_from_ipv4(&row, key);
+	rows_add(d->rows, &row, d->send ? bytes : 0, d->send ? 0 : bytes);
+}
+
+static void emit_ipv6(const void *key, const void *val, void *ctx)
+{
+	struct drain_ctx *d = ctx;
+	uint64_t bytes = *(const uint64_t *)val;
+	struct row row;
+
+	rows_from_ipv6(&row, key);
+	rows_add(d->rows, &row, d->send ? bytes : 0, d->send ? 0 : bytes);
+}
+
+static int collect(struct counts *c, struct rows *v4, struct rows *v6)
+{
+	struct drain_ctx d;
+	uint32_t old;
+	int err = flip_generation(c, &old);
+
+	if (err)
+		return err;
+	d = (struct drain_ctx){ old, v4, true };
+	if ((err = bprog__drain(c->p, "ipv4_send_bytes", want_ipv4, emit_ipv4, &d)))
+		return err;
+	d.send = false;
+	if ((err = bprog__drain(c->p, "ipv4_recv_bytes", want_ipv4, emit_ipv4, &d)))
+		return err;
+	d = (struct drain_ctx){ old, v6, true };
+	if ((err = bprog__drain(c->p, "ipv6_send_bytes", want_ipv6, emit_ipv6, &d)))
+		return err;
+	d.send = false;
+	return bprog__drain(c->p, "ipv6_recv_bytes", want_ipv6, emit_ipv6, &d);
+}
+
+/* Counts the kernel side could not store since the last call. */
+static uint64_t newly_dropped(struct counts *c)
+{
+	uint64_t total = 0;
+	int zero = 0;
+
+	if (bpf_lookup_elem(c->dropped_fd, &zero, &total) || total <= c->dropped)
+		return 0;
+	total -= c->dropped;
+	c->dropped += total;
+	return total;
+}
+
+static int print_interval(struct counts *c, const struct report_opts *base)
+{
+	struct report_opts o = *base;
+	struct rows v4 = { 0 }, v6 = { 0 };
+	char clock[16] = "", loadavg[256] = "";
+	struct winsize ws;
+	time_t now = time(NULL);
+	uint64_t lost;
+	FILE *f;
+	int err;
+
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
+	if (!o.nosummary && (f = fopen("/proc/loadavg", "r"))) {
+		if (!fgets(loadavg, sizeof(loadavg), f))
+			loadavg[0] = '\0';
+		fclose(f);
+	}
+	err = collect(c, &v4, &v6);
+	if (err) {
+		fail("cannot read the count tables: %s", strerror(-err));
+		goto out;
+	}
+	rows_finish(&v4, o.sort);
+	rows_finish(&v6, o.sort);
+	/* Without -C on a terminal, fit the tables to the screen. */
+	if (!o.noclear && !o.max_rows && isatty(STDOUT_FILENO) &&
+	    !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row)
+		o.screen_lines = ws.ws_row;
+	err = report_print(stdout, &o, clock, loadavg, &v4, &v6) ? -EPIPE : 0;
+	lost = newly_dropped(c);
+	if (lost)
+		fail("WARNING: %llu counts dropped: more connections in one interval than the tables hold (10240)",
+		     (unsigned long long)lost);
+out:
+	rows_free(&v4);
+	rows_free(&v6);
+	return err;
+}
+
+/* Sleep until *deadline, or until a signal asks us to stop. */
+static void sleep_until(const struct timespec *deadline)
+{
+	while (!exiting && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+					   deadline, NULL) == EINTR)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	struct report_opts ro = { 0 };
+	struct counts c = { 0 };
+	enum method cand[3];
+	char errs[3][600];
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec next;
+	struct text t = { 0 };
+	int n, i, ret = 1;
+
+	args_parse(&spec, argc, argv);
+	if (env.ebpf || env.verbose) {
+		const char *why = "";
+
+		n = candidates(cand);
+		if (!n) {
+			method_usable(M_TRACEPOINT, &why);
+			fail("no usable attach method on this kernel: %s", why);
+			return 1;
+		}
+		fprintf(stderr, "tcptop: attach method: %s\n", method_names[cand[0]]);
+		build_text(&t, cand[0]);
+		fputs(text_str(&t), stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+		text_free(&t);
+		if (env.ebpf)
+			return 0;
+	}
+
+	if (geteuid() != 0) {
+		fail("must be run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (try: sudo tcptop)");
+		return 1;
+	}
+	if (!headers_present()) {
+		struct utsname u;
+
+		uname(&u);
+		fail("kernel headers not found at /lib/modules/%s/build: install linux-headers-%s, or run scripts/setup.sh",
+		     u.release, u.release);
+		return 1;
+	}
+	for (i = 0; i < 2; i++) {
+		const char *path = i ? env.mntnsmap : env.cgroupmap;
+		int fd;
+
+		if (!path)
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			fail("cannot open pinned map %s: %s (create and pin it first, e.g. with bpftool map create)",
+			     path, strerror(errno));
+			return 1;
+		}
+		close(fd);
+	}
+
+	n = candidates(cand);
+	for (i = 0; i < n && !c.p; i++) {
+		errs[i][0] = '\0';
+		c.p = start_method(cand[i], env.load_only, errs[i], sizeof(errs[i]));
+		if (c.p && (env.verbose || env.load_only))
+			fprintf(stderr, "tcptop: %s method: %s\n",
+				env.load_only ? "loaded" : "attached",
+				method_names[cand[i]]);
+	}
+	if (!c.p) {
+		if (!n) {
+			const char *why;
+
+			method_usable(M_TRACEPOINT, &why);
+			fail("no usable attach method on this kernel: %s", why);
+		}
+		for (int j = 0; j < i; j++)
+			fail("%s method failed: %s", method_names[cand[j]], errs[j]);
+		return 1;
+	}
+	if (env.load_only) {
+		ret = 0;
+		goto cleanup;
+	}
+
+	c.gen_fd = bprog__table_fd(c.p, "generation");
+	c.sync_fd = bprog__table_fd(c.p, "gen_sync");
+	c.dropped_fd = bprog__table_fd(c.p, "dropped");
+	if (c.gen_fd < 0 || c.sync_fd < 0 || c.dropped_fd < 0) {
+		fail("%s", bprog__errmsg(c.p));
+		goto cleanup;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
+	signal(SIGPIPE, SIG_IGN);
+
+	ro.noclear = env.noclear;
+	ro.nosummary = env.nosummary;
+	ro.sort = !strcmp(env.sort, "sent") ? SORT_SENT :
+		  !strcmp(env.sort, "received") ? SORT_RECEIVED : SORT_ALL;
+	ro.max_rows = env.rows;
+
+	if (printf("Tracing... Output every %d secs. Hit Ctrl-C to end\n",
+		   env.interval) < 0 || fflush(stdout)) {
+		ret = 0;
+		goto cleanup;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	ret = 0;
+	/* Like the original, Ctrl-C still prints the interval in progress. */
+	for (i = 0; (env.count == 0 || i < env.count); i++) {
+		int err;
+
+		next.tv_sec += env.interval;
+		sleep_until(&next);
+		err = print_interval(&c, &ro);
+		if (err == -EPIPE)
+			break;
+		if (err) {
+			ret = 1;
+			break;
+		}
+		if (exiting)
+			break;
+	}
+cleanup:
+	bprog__destroy(c.p);
+	btf_off_cleanup();
+	return ret;
+}
