@@ -70,9 +70,9 @@ $(OBJ)/%_text.o: $(GEN)/%_text.c | $(OBJ)
 # Tool objects include the generated text declarations.
 $(patsubst %,$(OBJ)/%.o,$(TOOLS)): $(OBJ)/%.o: $(GEN)/%_text.c
 
-$(OUT)/unit/%: tests/unit/%.c $(COMMON_OBJS) | $(OUT)/unit
+$(OUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(COMMON_OBJS) | $(OUT)/unit
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 $(OUT) $(OBJ) $(GEN) $(OUT)/unit:
 	$(Q)mkdir -p $@

@@ -20,7 +20,7 @@ fi
 # for --ebpf, valgrind for the memory checks.
 pkgs=(build-essential pkg-config libbpfcc-dev libbpf-dev linux-headers-amd64
       bpfcc-tools python3-bpfcc python3-pytest nftables iproute2 valgrind
-      procps util-linux)
+      procps util-linux bpftool)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -41,6 +41,12 @@ fi
 if ! mountpoint -q /sys/kernel/debug 2>/dev/null; then
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null &&
 		say "mounted debugfs on /sys/kernel/debug" || true
+fi
+
+# Pinned maps (--cgroupmap/--mntnsmap) live in the BPF filesystem.
+if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null &&
+		say "mounted bpffs on /sys/fs/bpf" || true
 fi
 
 kver=$(uname -r)

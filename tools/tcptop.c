@@ -36,14 +36,16 @@ static const char *const method_names[] = {
 	"auto", "kprobe", "tracepoint", "fentry", NULL
 };
 static const char *const sort_names[] = { "all", "sent", "received", NULL };
+static const char *const check_names[] = { "compile", "load", NULL };
 
 static struct env {
-	bool noclear, nosummary, ipv4, ipv6, ebpf, verbose, load_only;
+	bool noclear, nosummary, ipv4, ipv6, ebpf, verbose;
 	int pid;		/* 0: all */
 	int interval;		/* seconds */
 	int count;		/* 0: forever */
 	int rows;		/* 0: fit the screen */
 	const char *cgroupmap, *mntnsmap, *sort, *attach;
+	const char *check;	/* hidden --x-check: "compile" or "load" */
 } env = { .interval = 1, .sort = "all", .attach = "auto" };
 
 static const char examples[] =
@@ -88,8 +90,11 @@ static const struct arg_opt opts[] = {
 	{ 'v', "verbose", NULL, "print the attach method and BPF program",
 	  ARG_FLAG, 0, NULL, &env.verbose, NULL },
 	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &env.ebpf, NULL },
-	/* Load every program without attaching: runs the verifier (tests). */
-	{ 0, "x-load-only", NULL, NULL, ARG_FLAG, 0, NULL, &env.load_only, NULL },
+	/*
+	 * For tests: stop after compiling, or after loading every program
+	 * (the kernel verifier) without attaching. Exit 0 when that worked.
+	 */
+	{ 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, &env.check, check_names },
 };
 
 static const struct arg_spec spec = {
@@ -217,17 +222,21 @@ static bool method_usable(enum method m, const char **why)
 
 	switch (m) {
 	case M_TRACEPOINT:
+		if (!btf_available()) {
+			*why = "tracepoint needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			return false;
+		}
 		for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
 			snprintf(name, sizeof(name), "btf_trace_%s", tps[i]);
-			if (btf_available() ? !btf_has_type(name) : true) {
-				*why = "tracepoint sock:sock_send_length needs Linux 6.3+ with BTF";
+			if (!btf_has_type(name)) {
+				*why = "tracepoint needs sock:sock_send_length (Linux 6.3+)";
 				return false;
 			}
 		}
 		return true;
 	case M_FENTRY:
 		if (!btf_available() || !btf_has_type("tcp_sendmsg")) {
-			*why = "fentry needs kernel BTF (/sys/kernel/btf/vmlinux)";
+			*why = "fentry needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
 			return false;
 		}
 		return true;
@@ -235,7 +244,7 @@ static bool method_usable(enum method m, const char **why)
 		if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
 		    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
 		    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
-			*why = "kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
+			*why = "kprobe needs CONFIG_KPROBE_EVENTS, or tracefs mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
 			return false;
 		}
 		return true;
@@ -243,6 +252,20 @@ static bool method_usable(enum method m, const char **why)
 		*why = "unknown method";
 		return false;
 	}
+}
+
+/* One line: why no method can run here, each cause with its fix. */
+static void fail_no_method(void)
+{
+	static const enum method all[] = { M_TRACEPOINT, M_FENTRY, M_KPROBE };
+	struct text t = { 0 };
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!method_usable(all[i], &why))
+			text_addf(&t, "%s%s", t.len ? "; " : "", why);
+	fail("no usable attach method on this kernel: %s", text_str(&t));
+	text_free(&t);
 }
 
 struct probe {
@@ -289,9 +312,8 @@ static bool probe_wanted(const struct probe *pr)
 					 bprog__kfunc_exists(pr->target);
 }
 
-/* Compile, then load (and unless load_only, attach) every probe of m. */
-static struct bprog *start_method(enum method m, bool load_only, char *err,
-				  size_t errlen)
+/* Compile, then attach every probe of m (or only as far as env.check). */
+static struct bprog *start_method(enum method m, char *err, size_t errlen)
 {
 	struct text t = { 0 };
 	struct bprog *p;
@@ -304,10 +326,12 @@ static struct bprog *start_method(enum method m, bool load_only, char *err,
 		snprintf(err, errlen, "%s", bprog__errmsg(NULL));
 		return NULL;
 	}
+	if (env.check && !strcmp(env.check, "compile"))
+		return p;
 	for (const struct probe *pr = probes_of(m); pr->fn && !e; pr++) {
 		if (!probe_wanted(pr))
 			continue;
-		e = load_only ? bprog__load(p, pr->how, pr->fn) :
+		e = env.check ? bprog__load(p, pr->how, pr->fn) :
 				bprog__attach(p, pr->how, pr->fn, pr->target);
 	}
 	if (e) {
@@ -414,7 +438,7 @@ static void emit_ipv6(const void *key, const void *val, void *ctx)
 static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 {
 	struct drain_ctx d;
-	uint32_t old;
+	uint32_t old = 0;
 	int err = flip_generation(c, &old);
 
 	if (err)
@@ -505,12 +529,9 @@ int main(int argc, char **argv)
 
 	args_parse(&spec, argc, argv);
 	if (env.ebpf || env.verbose) {
-		const char *why = "";
-
 		n = candidates(cand);
 		if (!n) {
-			method_usable(M_TRACEPOINT, &why);
-			fail("no usable attach method on this kernel: %s", why);
+			fail_no_method();
 			return 1;
 		}
 		fprintf(stderr, "tcptop: attach method: %s\n", method_names[cand[0]]);
@@ -553,24 +574,20 @@ int main(int argc, char **argv)
 	n = candidates(cand);
 	for (i = 0; i < n && !c.p; i++) {
 		errs[i][0] = '\0';
-		c.p = start_method(cand[i], env.load_only, errs[i], sizeof(errs[i]));
-		if (c.p && (env.verbose || env.load_only))
+		c.p = start_method(cand[i], errs[i], sizeof(errs[i]));
+		if (c.p && (env.verbose || env.check))
 			fprintf(stderr, "tcptop: %s method: %s\n",
-				env.load_only ? "loaded" : "attached",
-				method_names[cand[i]]);
+				env.check ? (*env.check == 'c' ? "compiled" : "loaded") :
+				"attached", method_names[cand[i]]);
 	}
 	if (!c.p) {
-		if (!n) {
-			const char *why;
-
-			method_usable(M_TRACEPOINT, &why);
-			fail("no usable attach method on this kernel: %s", why);
-		}
+		if (!n)
+			fail_no_method();
 		for (int j = 0; j < i; j++)
 			fail("%s method failed: %s", method_names[cand[j]], errs[j]);
 		return 1;
 	}
-	if (env.load_only) {
+	if (env.check) {
 		ret = 0;
 		goto cleanup;
 	}

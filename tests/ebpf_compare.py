@@ -1,0 +1,52 @@
+"""Compare a tool's --ebpf program with the bcc reference's.
+
+The comparison ignores whitespace (line breaks and indentation), as the
+issue asks, and the result is the list of lines only one side has: that
+list is what "Differences from bcc" must explain, and it is pinned in
+tests/golden/ so any other change to the program fails a test.
+"""
+import difflib
+import os
+import re
+import subprocess
+
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
+
+
+def normalize(text):
+    """Lines with whitespace collapsed; blank lines dropped."""
+    out = []
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            out.append(line)
+    return out
+
+
+def content_diff(ref, ours):
+    """'-'/'+' lines of a diff, without positions (flags shift them)."""
+    lines = []
+    for line in difflib.unified_diff(normalize(ref), normalize(ours),
+                                     lineterm="", n=0):
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        # BTF offsets differ between kernels: compare their place, not value.
+        lines.append(re.sub(r"\(void \*\)sk \+ \d+", "(void *)sk + OFFSET",
+                            line))
+    return lines
+
+
+def golden(name):
+    with open(os.path.join(GOLDEN, name)) as f:
+        return f.read().splitlines()
+
+
+def write_golden(name, lines):
+    with open(os.path.join(GOLDEN, name), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def run_ebpf(argv):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, (argv, r.stderr)
+    return r.stdout
