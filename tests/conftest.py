@@ -4,6 +4,7 @@ Live BPF tests need root. Outside CI they skip when they cannot run; under
 CI (CI=true) a live test that cannot run is a failure, never a skip.
 """
 import os
+import select
 import signal
 import subprocess
 import time
@@ -50,26 +51,33 @@ class Background:
 
     def wait_for(self, needle, timeout):
         """Read stdout until needle appears (the tool is then live)."""
-        os.set_blocking(self.proc.stdout.fileno(), False)
+        fd = self.proc.stdout.fileno()
         end = time.monotonic() + timeout
         while needle not in self.out:
-            if self.proc.poll() is not None:
-                rest = self.proc.stdout.read() or ""
-                self.out += rest
-                if needle in self.out:
-                    break
-                raise AssertionError("tool exited %s before %r:\n%s\n%s" % (
-                    self.proc.returncode, needle, self.out,
-                    self.proc.stderr.read()))
-            if time.monotonic() > end:
+            left = end - time.monotonic()
+            if left <= 0:
                 self.proc.kill()
                 raise AssertionError("timeout waiting for %r:\n%s" % (
                     needle, self.out))
-            chunk = self.proc.stdout.read()
-            if chunk:
-                self.out += chunk
-            else:
-                time.sleep(0.02)
+            ready, _, _ = select.select([fd], [], [], min(left, 0.1))
+            chunk = os.read(fd, 65536) if ready else b""
+            self.out += chunk.decode(errors="replace")
+            if ready and not chunk and needle not in self.out:
+                self.proc.wait(timeout=30)
+                raise AssertionError("tool exited %s before %r:\n%s\n%s" % (
+                    self.proc.returncode, needle, self.out,
+                    self.proc.stderr.read()))
+
+    def wait(self, timeout=60):
+        """Wait for the tool to end by itself: (returncode, stdout, stderr)."""
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise AssertionError("tool did not exit in %ss" % timeout)
+        self.out += out or ""
+        return self.proc.returncode, self.out, err
 
     def stop(self, sig=signal.SIGINT, timeout=30):
         """Signal, wait, and return (returncode, stdout, stderr)."""
