@@ -1,7 +1,7 @@
 // tcpconnlat, tracepoint method (follows tcpconnlat_report.bpf.c): the
 // stable sock:inet_sock_set_state and tcp:tcp_receive_reset tracepoints,
 // as raw tracepoints. struct sock's sk_protocol is read at the offset the
-// tool took from the kernel's BTF (SK_PROTOCOL_OFFSET), never from headers.
+// tool took from the kernel's BTF, never from headers.
 
 static inline int sk_proto_is_tcp(struct sock *sk)
 {

@@ -4,7 +4,8 @@
 #define DIR_SEND 0
 #define DIR_RECV 1
 
-static inline int count_bytes(struct sock *sk, u64 bytes, int dir)
+// lport: the connection's local port (skc_num is 0 once it is closed).
+static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
 {
     if (container_should_be_filtered()) {
         return 0;
@@ -25,8 +26,7 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir)
             &sk->__sk_common.skc_rcv_saddr);
         bpf_probe_read_kernel(&ipv4_key.daddr, sizeof(ipv4_key.daddr),
             &sk->__sk_common.skc_daddr);
-        bpf_probe_read_kernel(&ipv4_key.lport, sizeof(ipv4_key.lport),
-            &sk->__sk_common.skc_num);
+        ipv4_key.lport = lport;
         bpf_probe_read_kernel(&dport, sizeof(dport),
             &sk->__sk_common.skc_dport);
         ipv4_key.dport = ntohs(dport);
@@ -43,8 +43,7 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir)
             &sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
         bpf_probe_read_kernel(&ipv6_key.daddr, sizeof(ipv6_key.daddr),
             &sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32);
-        bpf_probe_read_kernel(&ipv6_key.lport, sizeof(ipv6_key.lport),
-            &sk->__sk_common.skc_num);
+        ipv6_key.lport = lport;
         bpf_probe_read_kernel(&dport, sizeof(dport),
             &sk->__sk_common.skc_dport);
         ipv6_key.dport = ntohs(dport);

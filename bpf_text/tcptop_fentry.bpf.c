@@ -5,5 +5,7 @@ KRETFUNC_PROBE(tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size,
 {
     if (ret <= 0)
         return 0;
-    return count_bytes(sk, ret, DIR_SEND);
+    u16 lport = 0;
+    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);
+    return count_bytes(sk, ret, DIR_SEND, lport);
 }

@@ -91,7 +91,8 @@ int kprobe__tcp_cleanup_rbuf(struct pt_regs *ctx, struct sock *sk, int copied)
     // moves on every read, filtered or not, or a shared socket overcounts.
     if (copied <= 0)
         return 0;
-    copied = rcv_advance(sk, copied);
+    u16 lport = 0;
+    copied = rcv_advance(sk, copied, &lport);
 
     if (container_should_be_filtered()) {
         return 0;
@@ -113,7 +114,7 @@ int kprobe__tcp_cleanup_rbuf(struct pt_regs *ctx, struct sock *sk, int copied)
         bpf_get_current_comm(&ipv4_key.name, sizeof(ipv4_key.name));
         ipv4_key.saddr = sk->__sk_common.skc_rcv_saddr;
         ipv4_key.daddr = sk->__sk_common.skc_daddr;
-        ipv4_key.lport = sk->__sk_common.skc_num;
+        ipv4_key.lport = lport;
         dport = sk->__sk_common.skc_dport;
         ipv4_key.dport = ntohs(dport);
         val = ipv4_recv_bytes.lookup_or_try_init(&ipv4_key, &zero);
@@ -126,7 +127,7 @@ int kprobe__tcp_cleanup_rbuf(struct pt_regs *ctx, struct sock *sk, int copied)
             &sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
         bpf_probe_read_kernel(&ipv6_key.daddr, sizeof(ipv6_key.daddr),
             &sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32);
-        ipv6_key.lport = sk->__sk_common.skc_num;
+        ipv6_key.lport = lport;
         dport = sk->__sk_common.skc_dport;
         ipv6_key.dport = ntohs(dport);
         val = ipv6_recv_bytes.lookup_or_try_init(&ipv6_key, &zero);

@@ -42,7 +42,10 @@ BPF_ARRAY(dropped, u64, 1);
 // running total for the whole recvmsg() and is passed more than once.
 struct rcv_seq_t {
     u32 copied_seq;
-    u32 portpair;   // the connection it belongs to, in case sk is reused
+    u16 lport;      // a close zeroes skc_num while unread data remains
+    u16 dport;      // the connection it belongs to, in case sk is reused
+    u32 base;       // copied_seq when first seen mid-read (fresh)
+    u32 fresh;      // first seen mid-read: that read's first chunk is owed
 };
 BPF_TABLE("lru_hash", struct sock *, struct rcv_seq_t, rcv_seq, 65536);
 
@@ -58,24 +61,45 @@ static inline void count_dropped()
     dropped.atomic_increment(0);
 }
 
-// How far tp->copied_seq advanced since the last call for this socket;
-// first_guess when the socket has not been seen (or sk now belongs to
-// another connection).
-static inline int rcv_advance(struct sock *sk, int first_guess)
+static inline u32 read_copied_seq(struct sock *sk)
 {
-    u32 seq = 0, portpair = 0;
+    u32 seq = 0;
     bpf_probe_read_kernel(&seq, sizeof(seq), (void *)sk + TCP_COPIED_SEQ_OFFSET);
-    bpf_probe_read_kernel(&portpair, sizeof(portpair),
-        &sk->__sk_common.skc_portpair);
-    struct rcv_seq_t now = {.copied_seq = seq, .portpair = portpair};
-    struct rcv_seq_t *last = rcv_seq.lookup(&sk);
-    int advance = first_guess;
-    if (last && last->portpair == portpair) {
-        advance = seq - last->copied_seq;
-        if (advance == 0)
-            return 0;
-    }
+    return seq;
+}
+
+// Start counting this socket's reads from its current copied_seq. fresh:
+// it was first seen in the middle of a read, whose first chunk is owed.
+static inline void rcv_reset(struct sock *sk, u32 fresh)
+{
+    u32 seq = read_copied_seq(sk);
+    struct rcv_seq_t now = {.copied_seq = seq, .base = seq, .fresh = fresh};
+    bpf_probe_read_kernel(&now.lport, sizeof(now.lport),
+        &sk->__sk_common.skc_num);
+    bpf_probe_read_kernel(&now.dport, sizeof(now.dport),
+        &sk->__sk_common.skc_dport);
     if (rcv_seq.update(&sk, &now))
         count_dropped();
-    return advance;
+}
+
+// How far tp->copied_seq advanced since the last call for this socket;
+// first_guess when the socket has not been seen (or sk now belongs to
+// another connection), and then marked fresh if that guess is 0. *lport:
+// the connection's local port, even after a close zeroed skc_num.
+static inline int rcv_advance(struct sock *sk, int first_guess, u16 *lport)
+{
+    u16 num = 0, dport = 0;
+    bpf_probe_read_kernel(&num, sizeof(num), &sk->__sk_common.skc_num);
+    bpf_probe_read_kernel(&dport, sizeof(dport), &sk->__sk_common.skc_dport);
+    struct rcv_seq_t *last = rcv_seq.lookup(&sk);
+    if (last && last->dport == dport && (num == 0 || num == last->lport)) {
+        u32 seq = read_copied_seq(sk);
+        int advance = seq - last->copied_seq;
+        last->copied_seq = seq;
+        *lport = last->lport;
+        return advance;
+    }
+    *lport = num;
+    rcv_reset(sk, first_guess == 0);
+    return first_guess;
 }

@@ -4,25 +4,53 @@
 RAW_TRACEPOINT_PROBE(tcp_rcv_space_adjust)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
-    int copied = rcv_advance(sk, 0);
+    u16 lport = 0;
+    int copied = rcv_advance(sk, 0, &lport);
 
     if (copied > 0)
-        count_bytes(sk, copied, DIR_RECV);
+        count_bytes(sk, copied, DIR_RECV, lport);
     return 0;
 }
 
-// Baseline at establishment, forget at close: a connection's reads are
-// then counted from its first byte, and no entry outlives its socket.
+// Baseline at establishment: a connection's reads are then counted from
+// its first byte. Reads go on after TCP_CLOSE (data the peer sent before
+// closing), so the entry lives until the socket is destroyed.
 RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
     int newstate = (int)ctx->args[2];
 
-    if (!sock_proto_is_tcp(sk))
+    if (newstate == TCP_ESTABLISHED && sock_proto_is_tcp(sk))
+        rcv_reset(sk, 0);
+    return 0;
+}
+
+RAW_TRACEPOINT_PROBE(tcp_destroy_sock)
+{
+    struct sock *sk = (struct sock *)ctx->args[0];
+
+    rcv_seq.delete(&sk);
+    return 0;
+}
+
+// A connection first seen mid-read (established before tcptop started):
+// the first chunk of that read only set its baseline. sock:sock_recv_length
+// (6.3+) reports what the whole recvmsg() returned, so the chunk the
+// advances missed is what the read returned beyond them.
+RAW_TRACEPOINT_PROBE(sock_recv_length)
+{
+    struct sock *sk = (struct sock *)ctx->args[0];
+    int ret = (int)ctx->args[1];
+    int flags = (int)ctx->args[2];
+
+    if (ret <= 0 || (flags & MSG_PEEK) || !sock_proto_is_tcp(sk))
         return 0;
-    if (newstate == TCP_ESTABLISHED)
-        rcv_advance(sk, 0);
-    else if (newstate == TCP_CLOSE)
-        rcv_seq.delete(&sk);
+    struct rcv_seq_t *last = rcv_seq.lookup(&sk);
+    if (!last || !last->fresh)
+        return 0;
+    last->fresh = 0;
+    int missed = ret - (int)(read_copied_seq(sk) - last->base);
+    if (missed > 0)
+        count_bytes(sk, missed, DIR_RECV, last->lport);
     return 0;
 }

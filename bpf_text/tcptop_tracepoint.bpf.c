@@ -8,5 +8,7 @@ RAW_TRACEPOINT_PROBE(sock_send_length)
 
     if (size <= 0 || !sock_proto_is_tcp(sk))
         return 0;
-    return count_bytes(sk, size, DIR_SEND);
+    u16 lport = 0;
+    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);
+    return count_bytes(sk, size, DIR_SEND, lport);
 }

@@ -190,7 +190,9 @@ static void build_text(struct text *t, enum method m)
 				 "\nKRETFUNC_PROBE(tcp_sendpage, struct sock *sk, struct page *page,\n"
 				 "               int offset, size_t size, int flags, int ret)\n"
 				 "{\n    if (ret <= 0)\n        return 0;\n"
-				 "    return count_bytes(sk, ret, DIR_SEND);\n}\n");
+				 "    u16 lport = 0;\n"
+				 "    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);\n"
+				 "    return count_bytes(sk, ret, DIR_SEND, lport);\n}\n");
 	}
 	if (env.pid) {
 		snprintf(buf, sizeof(buf), "if (pid != %d) { return 0; }", env.pid);
@@ -216,7 +218,8 @@ static void build_text(struct text *t, enum method m)
 static bool method_usable(enum method m, const char **why)
 {
 	static const char *const tps[] = {
-		"sock_send_length", "tcp_rcv_space_adjust", "inet_sock_set_state"
+		"sock_send_length", "sock_recv_length", "tcp_rcv_space_adjust",
+		"inet_sock_set_state", "tcp_destroy_sock"
 	};
 	char name[96];
 
@@ -287,6 +290,8 @@ static const struct probe tracepoint_probes[] = {
 	{ BPROG_RAW_TP, "raw_tracepoint__sock_send_length", "sock_send_length", false },
 	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false },
 	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", false },
 	{ 0 }
 };
 
@@ -295,6 +300,8 @@ static const struct probe fentry_probes[] = {
 	{ BPROG_FEXIT, "kretfunc__tcp_sendpage", "tcp_sendpage", true },
 	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false },
 	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", true },
 	{ 0 }
 };
 
@@ -306,10 +313,19 @@ static const struct probe *probes_of(enum method m)
 
 static bool probe_wanted(const struct probe *pr)
 {
+	char name[96];
+
 	if (!pr->optional)
 		return true;
-	return pr->how == BPROG_FEXIT ? btf_has_type(pr->target) :
-					 bprog__kfunc_exists(pr->target);
+	switch (pr->how) {
+	case BPROG_FEXIT:
+		return btf_has_type(pr->target);
+	case BPROG_RAW_TP:
+		snprintf(name, sizeof(name), "btf_trace_%s", pr->target);
+		return btf_has_type(name);
+	default:
+		return bprog__kfunc_exists(pr->target);
+	}
 }
 
 /* Compile, then attach every probe of m (or only as far as env.check). */
@@ -571,8 +587,17 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 
+	/*
+	 * Before attaching: a Ctrl-C during the slow compile must still reach
+	 * the cleanup (a tracefs kprobe_events entry would outlive us).
+	 */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
+	signal(SIGPIPE, SIG_IGN);
+
 	n = candidates(cand);
-	for (i = 0; i < n && !c.p; i++) {
+	for (i = 0; i < n && !c.p && !exiting; i++) {
 		errs[i][0] = '\0';
 		c.p = start_method(cand[i], errs[i], sizeof(errs[i]));
 		if (c.p && (env.verbose || env.check))
@@ -580,6 +605,8 @@ int main(int argc, char **argv)
 				env.check ? (*env.check == 'c' ? "compiled" : "loaded") :
 				"attached", method_names[cand[i]]);
 	}
+	if (!c.p && exiting)
+		return 0;
 	if (!c.p) {
 		if (!n)
 			fail_no_method();
@@ -587,7 +614,7 @@ int main(int argc, char **argv)
 			fail("%s method failed: %s", method_names[cand[j]], errs[j]);
 		return 1;
 	}
-	if (env.check) {
+	if (env.check || exiting) {
 		ret = 0;
 		goto cleanup;
 	}
@@ -599,11 +626,6 @@ int main(int argc, char **argv)
 		fail("%s", bprog__errmsg(c.p));
 		goto cleanup;
 	}
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
-	signal(SIGPIPE, SIG_IGN);
 
 	ro.noclear = env.noclear;
 	ro.nosummary = env.nosummary;
