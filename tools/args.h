@@ -22,6 +22,7 @@ enum arg_kind {
  * would print after "argument NAME: " into err and return -1. The
  * conventional message for a conversion failure is
  * "invalid <typename> value: '<s>'", for a range failure the tool's own.
+ * errlen is at least 6 * strlen(s) + 256, room for a repr() of s.
  */
 typedef int (*arg_parse_fn)(const char *s, void *dst, char *err, size_t errlen);
 
@@ -38,7 +39,7 @@ struct arg_opt {
 };
 
 struct arg_spec {
-	const char *prog;	/* as argparse: basename of argv[0] */
+	const char *prog;	/* NULL: basename of argv[0], as argparse */
 	const char *description;
 	const char *epilog;	/* printed raw (RawDescriptionHelpFormatter) */
 	const struct arg_opt *opts;
@@ -48,7 +49,10 @@ struct arg_spec {
 /*
  * Parse argv. -h/--help prints help to stdout and exits 0; a usage error
  * prints "usage: ..." and "PROG: error: ..." to stderr and exits 2.
- * Returns 0 when parsing succeeded.
+ * Returns 0 when parsing succeeded. The layout follows the terminal width
+ * the way argparse does: $COLUMNS, else the width of the tty on stdout,
+ * else 80. Help strings, description and epilog are printed as given
+ * (no %-expansion beyond "%%" and "%(prog)s").
  */
 int args_parse(const struct arg_spec *spec, int argc, char **argv);
 
@@ -63,7 +67,7 @@ void args_error(const struct arg_spec *spec, const char *fmt, ...)
  * message says why.
  */
 #define ARGS_PID_MAX		4194304	/* PID_MAX_LIMIT */
-#define ARGS_POSITIVE_INT_MAX	2147483	/* INT_MAX / 1000: seconds -> ms fits */
+#define ARGS_POSITIVE_INT_MAX	2147483	/* INT_MAX / 1000: s -> ms fits */
 
 /* int, 1..ARGS_PID_MAX: "invalid pid value: '12abc'" */
 int args_parse_pid(const char *s, void *dst, char *err, size_t errlen);
