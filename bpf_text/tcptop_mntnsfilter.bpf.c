@@ -43,13 +43,13 @@
 
         current_task = (struct task_struct *)bpf_get_current_task();
 
-        if (bpf_probe_read_kernel(&nsproxy, sizeof(nsproxy), &current_task->nsproxy))
+        if (bpf_probe_read_kernel(&nsproxy, sizeof(nsproxy), (void *)current_task + TASK_NSPROXY_OFFSET))
             return 0;
 
-        if (bpf_probe_read_kernel(&mnt_ns, sizeof(mnt_ns), &nsproxy->mnt_ns))
+        if (bpf_probe_read_kernel(&mnt_ns, sizeof(mnt_ns), (void *)nsproxy + NSPROXY_MNT_NS_OFFSET))
             return 0;
 
-        if (bpf_probe_read_kernel(&inum, sizeof(inum), &mnt_ns->ns.inum))
+        if (bpf_probe_read_kernel(&inum, sizeof(inum), (void *)mnt_ns + MNT_NS_INUM_OFFSET))
             return 0;
 
         ns_id =  (u64) inum;

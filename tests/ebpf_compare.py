@@ -31,7 +31,7 @@ def content_diff(ref, ours):
         if line.startswith(("---", "+++", "@@")):
             continue
         # BTF offsets differ between kernels: compare their place, not value.
-        lines.append(re.sub(r"\(void \*\)sk \+ \d+", "(void *)sk + OFFSET",
+        lines.append(re.sub(r"\(void \*\)(\w+) \+ \d+", r"(void *)\1 + OFFSET",
                             line))
     return lines
 

@@ -2,6 +2,7 @@
 /* btf_off: struct member offsets from the running kernel's BTF (libbpf). */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -70,22 +71,36 @@ static long find_member(const struct btf *btf, __u32 id, const char *member,
 	return -1;
 }
 
+/* Walk a member path ("ns.inum") from struct sname; bits: its bit offset. */
 static int lookup(const char *sname, const char *member, __u32 *mtype,
 		  long *bits)
 {
 	struct btf *btf = btf_get();
+	char path[128], *tok, *save = NULL;
+	long total = 0;
 	int id;
 
 	if (!btf)
 		return -ENODATA;
 	id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
-	if (id < 0)
+	if (id < 0 || snprintf(path, sizeof(path), "%s", member) >= (int)sizeof(path))
 		return -ENOENT;
-	*bits = find_member(btf, (__u32)id, member, mtype);
-	if (*bits == -2)
-		return -EINVAL;
-	if (*bits < 0 || *bits % 8)
+	for (tok = strtok_r(path, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+		long b;
+
+		if (id < 0)
+			return -ENOENT;
+		b = find_member(btf, (__u32)id, tok, mtype);
+		if (b == -2)
+			return -EINVAL;
+		if (b < 0)
+			return -ENOENT;
+		total += b;
+		id = btf__resolve_type(btf, *mtype);
+	}
+	if (total % 8)
 		return -ENOENT;
+	*bits = total;
 	return 0;
 }
 

@@ -16,7 +16,8 @@ bool btf_available(void);
 
 /*
  * Byte offset of member in struct sname (searching anonymous nested
- * structs/unions), or -ENOENT / -ENODATA (no BTF) / -EINVAL (bitfield).
+ * structs/unions; member may be a path, "ns.inum"), or -ENOENT,
+ * -ENODATA (no BTF) or -EINVAL (a bitfield).
  */
 int btf_member_offset(const char *sname, const char *member);
 

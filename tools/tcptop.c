@@ -154,7 +154,10 @@ static void add_container_filter(struct text *t)
 		    "        return _cgroup_filter() || _mntns_filter();\n    }\n    ");
 }
 
-/* Replace token by the member's BTF offset, or by offsetof() without BTF. */
+/*
+ * Replace token by the offset of sname's member (a path like "ns.inum" is
+ * fine): from BTF, or offsetof() through the headers without BTF.
+ */
 static void subst_offset(struct text *t, const char *token, const char *sname,
 			 const char *member)
 {
@@ -210,6 +213,9 @@ static void build_text(struct text *t, enum method m)
 	subst_offset(&prog, "TCP_COPIED_SEQ_OFFSET", "tcp_sock", "copied_seq");
 	subst_offset(&prog, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
 	add_container_filter(t);
+	subst_offset(t, "TASK_NSPROXY_OFFSET", "task_struct", "nsproxy");
+	subst_offset(t, "NSPROXY_MNT_NS_OFFSET", "nsproxy", "mnt_ns");
+	subst_offset(t, "MNT_NS_INUM_OFFSET", "mnt_namespace", "ns.inum");
 	text_add(t, text_str(&prog));
 	text_free(&prog);
 }
