@@ -1,8 +1,8 @@
 // tcpconnlat: what every method shares. With tcpconnlat_kprobe.bpf.c this
 // is bcc's tools/tcpconnlat.py program (the current one: -L, -4/-6, -p by
 // process), with the fixes listed under "Differences from bcc" in
-// docs/tcpconnlat.md. The tool prepends "#define MIN_LATENCY" and fills in
-// the minimum latency and the PID test as bcc does. The event structs must
+// README.md. The tool prepends "#define MIN_LATENCY" and fills in the
+// minimum latency and the PID test as bcc does. The event structs must
 // match tools/tcpconnlat.h.
 
 #include <uapi/linux/ptrace.h>

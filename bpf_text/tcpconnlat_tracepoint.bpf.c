@@ -14,17 +14,23 @@ static inline int sk_proto_is_tcp(struct sock *sk)
 // CLOSE -> SYN_SENT happens in tcp_v4_connect(), in the connecting task
 // (tcp_v6_connect() too, or calls it): remember who and when.
 // SYN_SENT -> ESTABLISHED: the handshake completed: report it.
-// SYN_SENT -> anything else: it never will (closed by the application,
-// timed out, unreachable; a reset was reported just before): forget it.
+// SYN_SENT -> SYN_RECV: a simultaneous open (both ends connect, as in NAT
+// traversal): it completes at SYN_RECV -> ESTABLISHED. Only sockets that
+// connected have an entry, so accepted ones are never reported.
+// SYN_SENT or SYN_RECV -> anything else: it never completes (closed by
+// the application, timed out, unreachable; a reset was reported just
+// before): forget it.
 RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
     int oldstate = (int)ctx->args[1];
     int newstate = (int)ctx->args[2];
 
-    if (oldstate == TCP_SYN_SENT) {
+    if (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV) {
         if (newstate == TCP_ESTABLISHED)
             return report(ctx, sk);
+        if (oldstate == TCP_SYN_SENT && newstate == TCP_SYN_RECV)
+            return 0;
         start.delete(&sk);
         return 0;
     }
@@ -41,7 +47,8 @@ RAW_TRACEPOINT_PROBE(tcp_receive_reset)
     struct sock *sk = (struct sock *)ctx->args[0];
     u8 state = 0;
 
-    bpf_probe_read_kernel(&state, sizeof(state), (void *)&sk->__sk_common.skc_state);
+    bpf_probe_read_kernel(&state, sizeof(state),
+        (void *)&sk->__sk_common.skc_state);
     if (state != TCP_SYN_SENT)
         return 0;
     return report(ctx, sk);

@@ -50,22 +50,27 @@ if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
 fi
 
 kver=$(uname -r)
-build=/lib/modules/$kver/build
-if [ ! -e "$build/include" ]; then
+mods=/lib/modules/$kver
+# bcc compiles from $mods/source when it exists, with generated headers from
+# $mods/build: on Debian those are linux-headers-*-common and -amd64.
+if [ ! -e "$mods/build/include" ] || [ ! -e "$mods/source/include/linux" ]; then
 	hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)
 	if [ -z "$hdr" ]; then
 		say "no kernel headers under /usr/src; install linux-headers-$kver"
 		exit 1
 	fi
-	mkdir -p "/lib/modules/$kver"
-	ln -sfn "$hdr" "$build"
-	ln -sfn "$hdr" "/lib/modules/$kver/source"
 	hv=${hdr#/usr/src/linux-headers-}
+	src=$(readlink -f "/lib/modules/$hv/source" 2>/dev/null || true)
+	[ -d "$src/include/linux" ] || src=${hdr%-amd64}-common
+	[ -d "$src/include/linux" ] || src=$hdr
+	mkdir -p "$mods"
+	ln -sfn "$hdr" "$mods/build"
+	ln -sfn "$src" "$mods/source"
 	if [ "$hv" != "$kver" ]; then
 		say "WARNING: linked headers $hv for running kernel $kver: they do" \
 		    "not match. bcc compiles against them; the tools read every" \
 		    "field beyond struct sock_common at its BTF offset instead."
 	else
-		say "linked $hdr as $build"
+		say "linked $hdr as $mods/build"
 	fi
 fi

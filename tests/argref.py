@@ -140,8 +140,9 @@ def tcpconnlat_parser(prog="tcpconnlat"):
     _add_attach(parser)
     parser.add_argument("--ebpf", action="store_true",
         help=argparse.SUPPRESS)
-    # hidden test hook in tools/tcpconnlat.c
-    parser.add_argument("--x-load-only", action="store_true",
+    # hidden test hook in tools/tcpconnlat.c (as tcptop's); it takes part
+    # in abbreviations
+    parser.add_argument("--x-check", choices=["compile", "load"],
         help=argparse.SUPPRESS)
     return parser
 

@@ -1,0 +1,329 @@
+"""Helpers for the tcpconnlat tests: network namespaces with nftables rules
+that make connects slow, refused or unanswered; the ground-truth client;
+parsing the tool's lines; and looking into the tool's BPF maps with bpftool.
+
+All traffic stays inside namespaces created here (on their loopback), and
+each namespace, with its nftables table, is deleted afterwards even when a
+test fails.
+"""
+import itertools
+import json
+import os
+import re
+import select
+import shutil
+import struct
+import subprocess
+import time
+
+from conftest import TCPCONNLAT, Background, run, skip_or_fail
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = os.path.join(HERE, "connlat_client.py")
+PYTHON = "/usr/bin/python3"
+HEADER = "LAT(ms)\n"
+
+_names = itertools.count()
+
+
+def need(tool):
+    """Skip (fail under CI) when a command the test drives is missing."""
+    if not shutil.which(tool):
+        skip_or_fail("%s is not installed (scripts/setup.sh installs it)" % tool)
+
+
+class Netns:
+    """A network namespace with its loopback up; deleted on close()."""
+
+    def __init__(self):
+        need("ip")
+        need("nft")
+        self.name = "connlat%d_%d" % (os.getpid(), next(_names))
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        try:
+            subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"],
+                           check=True)
+        except Exception:
+            self.close()
+            raise
+
+    def argv(self, argv):
+        return ["ip", "netns", "exec", self.name] + list(argv)
+
+    def nft(self, ruleset):
+        subprocess.run(self.argv(["nft", "-f", "-"]), input=ruleset,
+                       text=True, check=True)
+
+    def close(self):
+        subprocess.run(["ip", "netns", "del", self.name],
+                       stderr=subprocess.DEVNULL)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def drop_first_syns(port, drops=1):
+    """nft rules dropping the first `drops` SYNs of every connect to port.
+
+    A connect is told apart by its source port: the first SYN puts the port
+    into set seen1 and is dropped, the retransmission puts it into seen2 and
+    is dropped, and so on; once in the last set, SYNs pass. The kernel
+    retransmits an unanswered SYN after 1 s, then (tcp_syn_linear_timeouts,
+    Linux 6.15+) 1 s or 2 s, ...
+    """
+    sets = "".join(
+        "  set seen%d { type inet_service; flags dynamic,timeout; timeout 120s; }\n"
+        % i for i in range(1, drops + 1))
+    syn = "tcp dport %d tcp flags & (syn|ack) == syn" % port
+    rules = ["    %s tcp sport @seen%d accept\n" % (syn, drops)]
+    for i in range(drops, 1, -1):
+        rules.append("    %s tcp sport @seen%d add @seen%d { tcp sport } drop\n"
+                     % (syn, i - 1, i))
+    rules.append("    %s add @seen1 { tcp sport } drop\n" % syn)
+    return ("table inet connlat {\n%s"
+            "  chain out { type filter hook output priority 0; policy accept;\n"
+            "%s  }\n}\n" % (sets, "".join(rules)))
+
+
+def drop_all_syns(port):
+    """nft rules dropping every SYN to port: connects never get an answer."""
+    return ("table inet connlat {\n"
+            "  chain out { type filter hook output priority 0; policy accept;\n"
+            "    tcp dport %d tcp flags & (syn|ack) == syn drop\n  }\n}\n" % port)
+
+
+def reject_icmp(port):
+    """nft rules refusing connects to port with ICMP port unreachable."""
+    return ("table inet connlat {\n"
+            "  chain out { type filter hook output priority 0; policy accept;\n"
+            "    tcp dport %d tcp flags & (syn|ack) == syn reject with icmpx port-unreachable\n"
+            "  }\n}\n" % port)
+
+
+def client_argv(ns=None, **kw):
+    argv = [PYTHON, CLIENT]
+    for k, v in kw.items():
+        flag = "--" + k.replace("_", "-")
+        if v is True:
+            argv.append(flag)
+        elif v is not None and v is not False:
+            argv += [flag, str(v)]
+    return ns.argv(argv) if ns else argv
+
+
+def client(ns=None, timeout=120, **kw):
+    """Run the client to completion; return its JSON records."""
+    r = run(client_argv(ns, **kw), timeout=timeout)
+    assert r.returncode == 0, "client failed: %s" % r.stderr
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+def client_bg(ns=None, **kw):
+    """Start the client; returns the Popen (stdout: JSON lines)."""
+    return subprocess.Popen(client_argv(ns, **kw), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc, timeout=120):
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, "client failed: %s" % err
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def tool(args=(), method="tracepoint", wait=True, **kw):
+    """Start tcpconnlat; returns once its header is printed (it is live),
+    or at once without wait (then call bg.wait_for(HEADER, 60))."""
+    argv = [TCPCONNLAT] + (["--attach", method] if method else []) + list(args)
+    return Background(argv, ready=HEADER if wait else None, **kw)
+
+
+def read_json_line(proc, timeout=30):
+    """One JSON record from a running client, waiting at most timeout."""
+    r, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert r, "client printed nothing in %s s" % timeout
+    line = proc.stdout.readline()
+    assert line, "client ended: %s" % proc.stderr.read()
+    return json.loads(line)
+
+
+def _read_some(bg, wait):
+    """Append what the tool printed within wait seconds; False at EOF."""
+    fd = bg.proc.stdout.fileno()
+    ready, _, _ = select.select([fd], [], [], wait)
+    if not ready:
+        return True
+    chunk = os.read(fd, 65536)
+    bg.out += chunk.decode(errors="replace")
+    return bool(chunk)
+
+
+def read_more(bg, seconds):
+    """Collect the tool's output for a while (it keeps running)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if not _read_some(bg, max(0.0, min(0.1, end - time.monotonic()))):
+            break
+
+
+def wait_for_event(bg, pred, timeout=30, timestamp=False, lport=False):
+    """Read until an event line satisfies pred; return all such lines."""
+    end = time.monotonic() + timeout
+    while True:
+        got = [e for e in events(bg.out, timestamp, lport) if pred(e)]
+        if got or time.monotonic() > end:
+            return got
+        if not _read_some(bg, 0.1):
+            return got
+
+
+def parse_event(line, timestamp=False, lport=False):
+    """One event line -> dict, by the original's column layout:
+    [%-9.3f]%-7d %-12.12s %-2d %-16s [%-6d ]%-16s %-5d %.2f"""
+    e = {"line": line}
+    if timestamp:
+        e["time"] = float(line[:9])
+        line = line[9:]
+    e["pid"] = int(line[:7])
+    assert line[7] == " ", line
+    e["comm"] = line[8:20]
+    assert line[20] == " ", line
+    rest = line[21:].split()
+    e["ip"] = int(rest.pop(0))
+    e["saddr"] = rest.pop(0)
+    if lport:
+        e["lport"] = int(rest.pop(0))
+    e["daddr"] = rest.pop(0)
+    e["dport"] = int(rest.pop(0))
+    lat = rest.pop(0)
+    assert re.fullmatch(r"\d+\.\d\d", lat), line
+    e["lat"] = float(lat)
+    assert not rest, line
+    return e
+
+
+def events(out, timestamp=False, lport=False):
+    """The event lines after the header, parsed."""
+    head = out.find(HEADER)
+    if head < 0:
+        return []
+    body = out[head + len(HEADER):]
+    lines = body.split("\n")[:-1]      # the last piece may be incomplete
+    return [parse_event(l, timestamp, lport) for l in lines if l]
+
+
+def header(timestamp=False, lport=False):
+    """The original's header line."""
+    h = "%-9s" % "TIME(s)" if timestamp else ""
+    if lport:
+        h += "%-7s %-12s %-2s %-16s %-6s %-16s %-5s %s" % (
+            "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT", "LAT(ms)")
+    else:
+        h += "%-7s %-12s %-2s %-16s %-16s %-5s %s" % (
+            "PID", "COMM", "IP", "SADDR", "DADDR", "DPORT", "LAT(ms)")
+    return h
+
+
+def shown_comm(comm_hex):
+    """What the original prints for a task name: decode, cut, pad."""
+    return "%-12.12s" % bytes.fromhex(comm_hex).decode("utf-8", "replace")
+
+
+def for_conn(evs, rec):
+    """The tool's lines for one client connect (same pid and local port)."""
+    return [e for e in evs if e["pid"] == rec["pid"] and
+            e["dport"] == rec["dport"] and e["saddr"] == rec["saddr"] and
+            e.get("lport", rec["lport"]) == rec["lport"] and
+            e["ip"] == rec["family"]]
+
+
+def check_event(e, rec, lport=False):
+    """Every field of the tool's line against what the client saw."""
+    assert e["pid"] == rec["pid"], (e, rec)
+    assert e["comm"] == shown_comm(rec["comm"]), (e, rec)
+    assert e["ip"] == rec["family"], (e, rec)
+    assert e["saddr"] == rec["saddr"], (e, rec)
+    if lport:
+        assert e["lport"] == rec["lport"], (e, rec)
+    assert e["daddr"] == rec["daddr"], (e, rec)
+    assert e["dport"] == rec["dport"], (e, rec)
+    # The tool's interval lies inside the client's connect() call.
+    assert 0 <= e["lat"] <= rec["ms"] + 0.01, (e, rec)
+
+
+# --- the tool's BPF maps, through /proc/PID/fdinfo and bpftool -------------
+
+def bpf_ids(pid, kind):
+    """IDs of the BPF maps (kind "map_id") or programs ("prog_id") that
+    process pid holds open."""
+    ids = set()
+    fddir = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fddir):
+        try:
+            with open(os.path.join(fddir, fd)) as f:
+                for line in f:
+                    if line.startswith(kind + ":"):
+                        ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return ids
+
+
+def bpftool(*args):
+    need("bpftool")
+    r = run(["bpftool", "-j"] + list(args))
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout) if r.stdout.strip() else None
+
+
+def tool_map(pid, name):
+    """bpftool's description of the tool's map called name."""
+    for mid in bpf_ids(pid, "map_id"):
+        m = bpftool("map", "show", "id", str(mid))
+        if m and m.get("name") == name:
+            return m
+    raise AssertionError("tcpconnlat (pid %d) has no map %r" % (pid, name))
+
+
+def _bytes(v):
+    return bytes(int(x, 16) for x in v)
+
+
+def map_entries(map_id):
+    """[(key bytes, value bytes)] of a hash map."""
+    out = bpftool("map", "dump", "id", str(map_id)) or []
+    ents = []
+    for e in out:
+        if "key" in e and isinstance(e["key"], list):
+            ents.append((_bytes(e["key"]), _bytes(e["value"])))
+        elif "formatted" in e:   # never with raw dumps, kept for safety
+            raise AssertionError("unexpected formatted dump: %r" % e)
+    return ents
+
+
+def start_entries(map_id, pid=None):
+    """Entries of the start map: (key, ts, pid, task, value), optionally
+    one pid's.
+    The value is struct info_t { u64 ts; u32 pid; char task[16]; }."""
+    ents = []
+    for k, v in map_entries(map_id):
+        ts, p = struct.unpack_from("<QI", v)
+        if pid is None or p == pid:
+            ents.append((k, ts, p, v[12:28], v))
+    return ents
+
+
+def set_start_ts(map_id, key, value_ts, old_value):
+    """Overwrite the ts of one start entry."""
+    new = struct.pack("<Q", value_ts) + old_value[8:]
+    r = run(["bpftool", "map", "update", "id", str(map_id), "key", "hex"] +
+            ["%02x" % b for b in key] + ["value", "hex"] +
+            ["%02x" % b for b in new] + ["exist"])
+    assert r.returncode == 0, r.stderr
+
+
+def monotonic_ns():
+    """bpf_ktime_get_ns()'s clock."""
+    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)

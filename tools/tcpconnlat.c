@@ -1,0 +1,620 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * tcpconnlat: trace TCP active connection latency (connect). A C port of
+ * bcc's tools/tcpconnlat.py (Brendan Gregg, 2016; -L Suresh Kumar, 2021) on
+ * libbcc, with the same options and output, and these fixes: connects that
+ * never complete leave nothing behind (the original's table fills and it
+ * silently stops tracing), a start time later than the end is skipped and
+ * counted instead of printed as a huge latency, the header is printed only
+ * once tracing is live, lost events are reported, and the stable
+ * inet_sock_set_state tracepoint is used where the kernel has it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bcc/libbpf.h>
+
+#include "args.h"
+#include "bccprog.h"
+#include "btf_off.h"
+#include "tcpconnlat.h"
+#include "text.h"
+
+extern const char bpf_tcpconnlat_common[], bpf_tcpconnlat_kprobe[],
+	bpf_tcpconnlat_report[], bpf_tcpconnlat_tracepoint[],
+	bpf_tcpconnlat_fentry[];
+
+enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
+static const char *const method_names[] = {
+	"auto", "kprobe", "tracepoint", "fentry", NULL
+};
+static const char *const check_names[] = { "compile", "load", NULL };
+
+static struct env {
+	bool timestamp, lport, ipv4, ipv6, verbose, ebpf;
+	int pid;		/* 0: all */
+	double duration_ms;	/* 0: show all */
+	const char *attach;
+	const char *check;	/* hidden --x-check: "compile" or "load" */
+} env = { .attach = "auto" };
+
+/* The original's int(duration_ms * 1000) when duration_ms is set. */
+static unsigned long long duration_us;
+
+static const char examples[] =
+	"examples:\n"
+	"    ./tcpconnlat           # trace all TCP connect()s\n"
+	"    ./tcpconnlat 1         # trace connection latency slower than 1 ms\n"
+	"    ./tcpconnlat 0.1       # trace connection latency slower than 100 us\n"
+	"    ./tcpconnlat -t        # include timestamps\n"
+	"    ./tcpconnlat -p 181    # only trace PID 181\n"
+	"    ./tcpconnlat -L        # include LPORT while printing outputs\n"
+	"    ./tcpconnlat -4        # trace IPv4 family only\n"
+	"    ./tcpconnlat -6        # trace IPv6 family only\n"
+	"    ./tcpconnlat --attach tracepoint  # use stable tracepoints\n";
+
+static const struct arg_opt opts[] = {
+	{ 't', "timestamp", NULL, "include timestamp on output", ARG_FLAG, 0,
+	  NULL, &env.timestamp, NULL },
+	{ 'p', "pid", NULL, "trace this PID only", ARG_VALUE, 0, args_parse_pid,
+	  &env.pid, NULL },
+	{ 'L', "lport", NULL, "include LPORT on output", ARG_FLAG, 0, NULL,
+	  &env.lport, NULL },
+	{ '4', "ipv4", NULL, "trace IPv4 family only", ARG_FLAG, 1, NULL,
+	  &env.ipv4, NULL },
+	{ '6', "ipv6", NULL, "trace IPv6 family only", ARG_FLAG, 1, NULL,
+	  &env.ipv6, NULL },
+	{ 0, "duration_ms", NULL, "minimum duration to trace (ms)",
+	  ARG_POSITIONAL, 0, args_parse_duration_ms, &env.duration_ms, NULL },
+	{ 'v', "verbose", NULL, "print the BPF program for debugging purposes",
+	  ARG_FLAG, 0, NULL, &env.verbose, NULL },
+	{ 0, "attach", NULL, "how to attach: auto (default) picks what works here",
+	  ARG_VALUE, 0, NULL, &env.attach, method_names },
+	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &env.ebpf, NULL },
+	/*
+	 * For tests (as tcptop's): stop after compiling, or after loading
+	 * every program (the kernel verifier) without attaching.
+	 */
+	{ 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, &env.check, check_names },
+};
+
+static const struct arg_spec spec = {
+	.description = "Trace TCP connects and show connection latency",
+	.epilog = examples,
+	.opts = opts,
+	.nopts = sizeof(opts) / sizeof(opts[0]),
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line naming the cause and the fix. */
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tcpconnlat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Replace token by the member's BTF offset, or by offsetof() without BTF. */
+static void subst_offset(struct text *t, const char *token, const char *sname,
+			 const char *member)
+{
+	int off = btf_member_offset(sname, member);
+	char buf[128];
+
+	if (off >= 0)
+		snprintf(buf, sizeof(buf), "%d", off);
+	else
+		snprintf(buf, sizeof(buf), "offsetof(struct %s, %s)", sname,
+			 member);
+	text_replace(t, token, buf);
+}
+
+/*
+ * The program for method m, substituted the way the original substitutes
+ * its text. Only parsed numbers reach it: the PID and DURATION_US are
+ * printed from integers.
+ */
+static void build_text(struct text *t, enum method m)
+{
+	char buf[256];
+
+	if (duration_us > 0)
+		text_add(t, "#define MIN_LATENCY\n");
+	text_add(t, "\n");
+	text_add(t, bpf_tcpconnlat_common);
+	if (m == M_KPROBE) {
+		text_add(t, "\n");
+		text_add(t, bpf_tcpconnlat_kprobe);
+	} else {
+		text_add(t, "\n");
+		text_add(t, bpf_tcpconnlat_report);
+		text_add(t, "\n");
+		text_add(t, m == M_TRACEPOINT ? bpf_tcpconnlat_tracepoint :
+						 bpf_tcpconnlat_fentry);
+	}
+	if (duration_us > 0) {
+		snprintf(buf, sizeof(buf), "%llu", duration_us);
+		text_replace(t, "DURATION_US", buf);
+	}
+	if (env.pid) {
+		snprintf(buf, sizeof(buf), "if (pid != %d) { return 0; }", env.pid);
+		text_replace(t, "FILTER", buf);
+	} else {
+		text_replace(t, "FILTER", "");
+	}
+	/* The kprobe method filters as the original: by what it attaches. */
+	if (env.ipv4 || env.ipv6) {
+		snprintf(buf, sizeof(buf),
+			 "u16 family = 0; bpf_probe_read_kernel(&family, sizeof(family), &sk->__sk_common.skc_family); if (family != %s) { return 0; }",
+			 env.ipv4 ? "AF_INET" : "AF_INET6");
+		text_replace(t, "FAMILY_CHECK", buf);
+	} else {
+		text_replace(t, "FAMILY_CHECK", "");
+	}
+	if (m == M_TRACEPOINT)
+		subst_offset(t, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
+}
+
+/* Can this kernel run the method? (No root needed.) why: what is missing. */
+static bool method_usable(enum method m, const char **why)
+{
+	switch (m) {
+	case M_TRACEPOINT:
+		if (!btf_available()) {
+			*why = "tracepoint: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			return false;
+		}
+		if (!btf_has_type("btf_trace_inet_sock_set_state") ||
+		    !btf_has_type("btf_trace_tcp_receive_reset")) {
+			*why = "tracepoint: sock:inet_sock_set_state and tcp:tcp_receive_reset need Linux 4.16+";
+			return false;
+		}
+		if (btf_member_size("sock", "sk_protocol") != 2) {
+			*why = "tracepoint: needs struct sock's 16-bit sk_protocol (Linux 5.6+)";
+			return false;
+		}
+		return true;
+	case M_FENTRY:
+		if (!btf_available() || !btf_has_type("tcp_rcv_state_process")) {
+			*why = "fentry: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			return false;
+		}
+		return true;
+	case M_KPROBE:
+		if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+		    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+		    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+			*why = "kprobe: kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
+			return false;
+		}
+		return true;
+	default:
+		*why = "unknown method";
+		return false;
+	}
+}
+
+struct probe {
+	enum bprog_attach how;
+	const char *fn, *target;
+	int family;		/* 4 or 6: only without -6 / -4; 0: always */
+};
+
+/*
+ * Cleanup and completion first, then the start: no entry is recorded
+ * before what removes it is live.
+ */
+static const struct probe kprobe_probes[] = {
+	{ BPROG_KPROBE, "trace_tcp_set_state", "tcp_set_state", 0 },
+	{ BPROG_KPROBE, "trace_tcp_rcv_state_process", "tcp_rcv_state_process", 0 },
+	{ BPROG_KPROBE, "trace_connect", "tcp_v4_connect", 4 },
+	{ BPROG_KPROBE, "trace_connect", "tcp_v6_connect", 6 },
+	{ 0 }
+};
+
+static const struct probe tracepoint_probes[] = {
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_receive_reset", "tcp_receive_reset", 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", 0 },
+	{ 0 }
+};
+
+static const struct probe fentry_probes[] = {
+	{ BPROG_FENTRY, "kfunc__tcp_set_state", "tcp_set_state", 0 },
+	{ BPROG_FENTRY, "kfunc__tcp_rcv_state_process", "tcp_rcv_state_process", 0 },
+	{ BPROG_FENTRY, "kfunc__tcp_v4_connect", "tcp_v4_connect", 4 },
+	{ BPROG_FENTRY, "kfunc__tcp_v6_connect", "tcp_v6_connect", 6 },
+	{ 0 }
+};
+
+static const struct probe *probes_of(enum method m)
+{
+	return m == M_KPROBE ? kprobe_probes :
+	       m == M_TRACEPOINT ? tracepoint_probes : fentry_probes;
+}
+
+static bool probe_wanted(const struct probe *pr)
+{
+	return !(pr->family == 4 && env.ipv6) && !(pr->family == 6 && env.ipv4);
+}
+
+/*
+ * Compile, load every probe of m (so the verifier sees all of them before
+ * anything is attached), then attach; or only as far as env.check.
+ */
+static struct bprog *start_method(enum method m, char *err, size_t errlen)
+{
+	struct text t = { 0 };
+	const struct probe *pr;
+	struct bprog *p;
+	int e = 0;
+
+	build_text(&t, m);
+	p = bprog__compile(text_str(&t));
+	text_free(&t);
+	if (!p) {
+		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(NULL));
+		return NULL;
+	}
+	if (env.check && !strcmp(env.check, "compile"))
+		return p;
+	for (pr = probes_of(m); pr->fn && !e; pr++)
+		if (probe_wanted(pr))
+			e = bprog__load(p, pr->how, pr->fn);
+	for (pr = probes_of(m); pr->fn && !e && !env.check; pr++)
+		if (probe_wanted(pr))
+			e = bprog__attach(p, pr->how, pr->fn, pr->target);
+	if (e) {
+		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(p));
+		bprog__destroy(p);
+		return NULL;
+	}
+	return p;
+}
+
+static enum method method_of(const char *name)
+{
+	for (int i = 0; method_names[i]; i++)
+		if (!strcmp(name, method_names[i]))
+			return (enum method)i;
+	return M_AUTO;
+}
+
+/* The methods to try, best first; why collects what rules the others out. */
+static int candidates(enum method *out, struct text *why)
+{
+	static const enum method order[] = { M_TRACEPOINT, M_FENTRY, M_KPROBE };
+	const char *w;
+	int n = 0;
+
+	if (method_of(env.attach) != M_AUTO) {
+		out[n++] = method_of(env.attach);
+		return n;
+	}
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (method_usable(order[i], &w))
+			out[n++] = order[i];
+		else
+			text_addf(why, "%s%s", why->len ? "; " : "", w);
+	}
+	return n;
+}
+
+static bool headers_present(void)
+{
+	struct utsname u;
+	char path[512];
+
+	if (getenv("BCC_KERNEL_SOURCE") ||
+	    access("/sys/kernel/kheaders.tar.xz", R_OK) == 0)
+		return true;
+	if (uname(&u))
+		return false;
+	snprintf(path, sizeof(path), "/lib/modules/%s/build/include", u.release);
+	return access(path, R_OK) == 0;
+}
+
+/*
+ * What Python's "%-12.12s" % task.decode('utf-8', 'replace') prints: each
+ * maximal ill-formed UTF-8 subsequence becomes one U+FFFD (as Python's
+ * decoder does), then the text is cut and padded to width characters.
+ * dst needs 4 * width + 1 bytes.
+ */
+static void fmt_comm(char *dst, const char task[TASK_COMM_LEN], int width)
+{
+	const unsigned char *s = (const unsigned char *)task;
+	size_t n = strnlen(task, TASK_COMM_LEN), i = 0;
+	int chars = 0;
+
+	while (i < n && chars < width) {
+		unsigned char b = s[i];
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t need, j;
+
+		if (b < 0x80) {
+			*dst++ = (char)b;
+			i++;
+			chars++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf)
+			need = 1;
+		else if (b >= 0xe0 && b <= 0xef)
+			need = 2;
+		else if (b >= 0xf0 && b <= 0xf4)
+			need = 3;
+		else
+			need = 0;	/* never starts a sequence */
+		/* Second-byte limits that exclude overlongs, surrogates, > U+10FFFF. */
+		if (b == 0xe0)
+			lo = 0xa0;
+		else if (b == 0xed)
+			hi = 0x9f;
+		else if (b == 0xf0)
+			lo = 0x90;
+		else if (b == 0xf4)
+			hi = 0x8f;
+		for (j = 1; need && j <= need && i + j < n; j++) {
+			unsigned char c = s[i + j];
+
+			if (j == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xbf))
+				break;
+		}
+		if (need && j == need + 1) {
+			memcpy(dst, s + i, j);
+			dst += j;
+		} else {
+			memcpy(dst, "\xef\xbf\xbd", 3);
+			dst += 3;
+			if (!need)
+				j = 1;
+		}
+		i += j;
+		chars++;
+	}
+	while (chars++ < width)
+		*dst++ = ' ';
+	*dst = '\0';
+}
+
+struct output {
+	uint64_t start_ts;	/* -t: ts_us of the first event */
+	uint64_t lost;
+	bool broken;		/* stdout is gone (EPIPE) */
+};
+
+static void print_event(struct output *o, uint64_t ts_us, uint32_t pid,
+			const char *task, uint64_t ip, const char *saddr,
+			uint16_t lport, const char *daddr, uint16_t dport,
+			uint64_t delta_us)
+{
+	char comm[4 * 12 + 1];
+	int r = 0;
+
+	if (env.timestamp) {
+		if (o->start_ts == 0)
+			o->start_ts = ts_us;
+		r = printf("%-9.3f", ((double)ts_us - (double)o->start_ts) / 1000000);
+	}
+	fmt_comm(comm, task, 12);
+	if (r >= 0 && env.lport)
+		r = printf("%-7u %s %-2d %-16s %-6u %-16s %-5u %.2f\n", pid, comm,
+			   (int)ip, saddr, lport, daddr, dport,
+			   (double)delta_us / 1000);
+	else if (r >= 0)
+		r = printf("%-7u %s %-2d %-16s %-16s %-5u %.2f\n", pid, comm,
+			   (int)ip, saddr, daddr, dport, (double)delta_us / 1000);
+	if (r < 0)
+		o->broken = true;
+}
+
+static void on_ipv4(void *ctx, int cpu, void *data, int size)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	struct ipv4_data e;
+
+	if (size < (int)sizeof(e))
+		return;
+	memcpy(&e, data, sizeof(e));
+	inet_ntop(AF_INET, &e.saddr, s, sizeof(s));
+	inet_ntop(AF_INET, &e.daddr, d, sizeof(d));
+	print_event(ctx, e.ts_us, e.pid, e.task, e.ip, s, e.lport, d, e.dport,
+		    e.delta_us);
+}
+
+static void on_ipv6(void *ctx, int cpu, void *data, int size)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	struct ipv6_data e;
+
+	if (size < (int)sizeof(e))
+		return;
+	memcpy(&e, data, sizeof(e));
+	inet_ntop(AF_INET6, e.saddr, s, sizeof(s));
+	inet_ntop(AF_INET6, e.daddr, d, sizeof(d));
+	print_event(ctx, e.ts_us, e.pid, e.task, e.ip, s, e.lport, d, e.dport,
+		    e.delta_us);
+}
+
+static void on_lost(void *ctx, uint64_t lost)
+{
+	struct output *o = ctx;
+
+	o->lost += lost;
+	fail("WARNING: lost %llu events: the perf buffer was full (output too slow?)",
+	     (unsigned long long)lost);
+}
+
+/* Report connects the kernel side skipped since the last call. */
+static void report_skipped(int fd, uint64_t *seen)
+{
+	uint64_t total = 0;
+	int zero = 0;
+
+	if (bpf_lookup_elem(fd, &zero, &total) || total <= *seen)
+		return;
+	fail("WARNING: skipped %llu connects whose start time is later than their end (the clock went backwards)",
+	     (unsigned long long)(total - *seen));
+	*seen = total;
+}
+
+/* Python's int(ms * 1000); argparse accepted ms: finite, >= 0, < 2^64 us. */
+static unsigned long long to_duration_us(double ms)
+{
+	double us = ms * 1000;
+
+	return us < 18446744073709551616.0 ? (unsigned long long)us : ~0ULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct output out = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct text why = { 0 }, t = { 0 }, errs = { 0 };
+	enum method cand[3], chosen = M_AUTO;
+	struct bprog *p = NULL;
+	uint64_t skipped = 0;
+	int n, i, skipped_fd, ret = 1;
+	char err[700];
+
+	args_parse(&spec, argc, argv);
+	if (env.duration_ms)
+		duration_us = to_duration_us(env.duration_ms);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	n = candidates(cand, &why);
+	if (env.ebpf) {
+		/* Without root nothing can be tried: print the likeliest. */
+		chosen = n ? cand[0] : M_KPROBE;
+		fprintf(stderr, "tcpconnlat: attach method: %s\n",
+			method_names[chosen]);
+		build_text(&t, chosen);
+		printf("%s\n", text_str(&t));
+		ret = 0;
+		goto cleanup;
+	}
+
+	if (geteuid() != 0) {
+		fail("must be run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (try: sudo tcpconnlat)");
+		goto cleanup;
+	}
+	if (!headers_present()) {
+		struct utsname u;
+
+		uname(&u);
+		fail("kernel headers not found at /lib/modules/%s/build: install linux-headers-%s, or run scripts/setup.sh",
+		     u.release, u.release);
+		goto cleanup;
+	}
+	if (!n) {
+		fail("no usable attach method on this kernel: %s", text_str(&why));
+		goto cleanup;
+	}
+	/* Ctrl-C from now on (compiling takes a while) ends us cleanly. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < n && !p && !exiting; i++) {
+		p = start_method(cand[i], err, sizeof(err));
+		if (p)
+			chosen = cand[i];
+		else
+			text_addf(&errs, "%s%s", errs.len ? "; " : "", err);
+	}
+	if (exiting) {
+		ret = 0;
+		goto cleanup;
+	}
+	if (!p) {
+		const char *w;
+
+		if (method_of(env.attach) == M_AUTO)
+			fail("no attach method works here: %s%s%s", text_str(&errs),
+			     why.len ? "; " : "", text_str(&why));
+		else if (!method_usable(cand[0], &w))	/* w: "method: why" */
+			fail("%s (%s; try --attach auto)", text_str(&errs),
+			     w + strlen(method_names[cand[0]]) + 2);
+		else
+			fail("%s (try --attach auto)", text_str(&errs));
+		goto cleanup;
+	}
+	if (env.verbose || env.check)
+		fprintf(stderr, "tcpconnlat: %s method: %s\n",
+			!env.check ? "attached" :
+			*env.check == 'c' ? "compiled" : "loaded",
+			method_names[chosen]);
+	if (env.check) {
+		ret = 0;
+		goto cleanup;
+	}
+	if (env.verbose) {
+		build_text(&t, chosen);
+		printf("%s\n", text_str(&t));
+	}
+
+	skipped_fd = bprog__table_fd(p, "skipped");
+	if (skipped_fd < 0 ||
+	    (!env.ipv6 && bprog__open_perf(p, "ipv4_events", on_ipv4, on_lost,
+					   &out, 64)) ||
+	    (!env.ipv4 && bprog__open_perf(p, "ipv6_events", on_ipv6, on_lost,
+					   &out, 64))) {
+		fail("%s", bprog__errmsg(p));
+		goto cleanup;
+	}
+
+	/* Tracing is live: every connect completing from here is seen. */
+	if (env.timestamp)
+		printf("%-9s", "TIME(s)");
+	if (env.lport)
+		printf("%-7s %-12s %-2s %-16s %-6s %-16s %-5s %s\n", "PID", "COMM",
+		       "IP", "SADDR", "LPORT", "DADDR", "DPORT", "LAT(ms)");
+	else
+		printf("%-7s %-12s %-2s %-16s %-16s %-5s %s\n", "PID", "COMM", "IP",
+		       "SADDR", "DADDR", "DPORT", "LAT(ms)");
+	ret = 0;
+	while (!exiting && !out.broken && !ferror(stdout)) {
+		/* A short timeout bounds the wait for a signal that lands
+		 * between the check of exiting and the poll. */
+		int r = bprog__poll(p, 200);
+
+		if (r < 0 && r != -EINTR) {
+			fail("%s", bprog__errmsg(p));
+			ret = 1;
+			break;
+		}
+		report_skipped(skipped_fd, &skipped);
+	}
+	/* What completed before the signal is still printed. */
+	if (!out.broken)
+		bprog__poll(p, 0);
+	report_skipped(skipped_fd, &skipped);
+	if (out.lost)
+		fail("WARNING: lost %llu events in total", (unsigned long long)out.lost);
+cleanup:
+	bprog__destroy(p);
+	btf_off_cleanup();
+	text_free(&t);
+	text_free(&why);
+	text_free(&errs);
+	return ret;
+}
