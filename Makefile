@@ -10,7 +10,7 @@ TOOLS = \
 	tcpconnlat
 
 # Linked into every tool and unit test.
-COMMON = bccprog args btf_off text tcptop_report
+COMMON = bccprog args btf_off text tool tcptop_report
 
 PREFIX ?= /usr/local
 DESTDIR ?=

@@ -5,6 +5,7 @@
  * recorded, so bprog__destroy() can undo all of them on any exit path.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,6 +98,39 @@ struct bprog *bprog__compile(const char *text)
 	return p;
 }
 
+/*
+ * libbcc prints some failures itself ("bpf: Failed to load program: ...",
+ * "create_probe_event: ..."), then returns the error we report in one line
+ * with its cause: its own lines are muted while it loads and attaches.
+ */
+static int stderr_mute(void)
+{
+	int saved, null;
+
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved < 0 || null < 0 || dup2(null, STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		saved = -1;
+	}
+	if (null >= 0)
+		close(null);
+	return saved;
+}
+
+static void stderr_restore(int saved)
+{
+	int err = errno;
+
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	errno = err;
+}
+
 static int prog_type_of(enum bprog_attach how, int *attach_type)
 {
 	*attach_type = -1;
@@ -119,7 +153,7 @@ static int prog_type_of(enum bprog_attach how, int *attach_type)
 /* Load fn once; returns its fd. */
 static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 {
-	int i, fd, attach_type, prog_type = prog_type_of(how, &attach_type);
+	int i, fd, muted, attach_type, prog_type = prog_type_of(how, &attach_type);
 	const struct bpf_insn *insns;
 	char *log;
 
@@ -134,11 +168,14 @@ static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 	log = malloc(VERIFIER_LOG_SIZE);
 	if (log)
 		log[0] = '\0';
+	muted = stderr_mute();
+	errno = 0;
 	fd = bcc_func_load(p->mod, prog_type, fn, insns,
 			   (int)bpf_function_size(p->mod, fn),
 			   bpf_module_license(p->mod),
 			   bpf_module_kern_version(p->mod), 0,
 			   log, log ? VERIFIER_LOG_SIZE : 0, NULL, attach_type);
+	stderr_restore(muted);
 	if (fd < 0) {
 		int err = errno ? errno : EINVAL;
 		const char *last = "";
@@ -174,7 +211,7 @@ int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 		  const char *target)
 {
 	struct link *l;
-	int fd, lfd;
+	int fd, lfd, muted;
 
 	if (p->nlinks == MAX_LINKS)
 		return set_err(p, E2BIG, "too many attachments");
@@ -184,6 +221,7 @@ int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 	l = &p->links[p->nlinks];
 	memset(l, 0, sizeof(*l));
 	l->how = how;
+	muted = stderr_mute();
 	errno = 0;
 	switch (how) {
 	case BPROG_KPROBE:
@@ -206,6 +244,7 @@ int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 		lfd = -1;
 		errno = EINVAL;
 	}
+	stderr_restore(muted);
 	if (lfd < 0) {
 		int err = errno ? errno : EINVAL;
 

@@ -26,16 +26,12 @@
 #include "btf_off.h"
 #include "tcpconnlat.h"
 #include "text.h"
+#include "tool.h"
 
 extern const char bpf_tcpconnlat_common[], bpf_tcpconnlat_kprobe[],
 	bpf_tcpconnlat_report[], bpf_tcpconnlat_tracepoint[],
 	bpf_tcpconnlat_fentry[];
 
-enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
-static const char *const method_names[] = {
-	"auto", "kprobe", "tracepoint", "fentry", NULL
-};
-static const char *const check_names[] = { "compile", "load", NULL };
 
 static struct env {
 	bool timestamp, lport, ipv4, ipv6, verbose, ebpf;
@@ -92,41 +88,12 @@ static const struct arg_spec spec = {
 	.nopts = sizeof(opts) / sizeof(opts[0]),
 };
 
-static volatile sig_atomic_t exiting;
+static volatile int exiting;	/* set by SIGINT/SIGTERM */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	exiting = 1;
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line naming the cause and the fix. */
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tcpconnlat: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* Replace token by the member's BTF offset, or by offsetof() without BTF. */
-static void subst_offset(struct text *t, const char *token, const char *sname,
-			 const char *member)
-{
-	int off = btf_member_offset(sname, member);
-	char buf[128];
-
-	if (off >= 0)
-		snprintf(buf, sizeof(buf), "%d", off);
-	else
-		snprintf(buf, sizeof(buf), "offsetof(struct %s, %s)", sname,
-			 member);
-	text_replace(t, token, buf);
 }
 
 /*
@@ -172,7 +139,7 @@ static void build_text(struct text *t, enum method m)
 		text_replace(t, "FAMILY_CHECK", "");
 	}
 	if (m == M_TRACEPOINT)
-		subst_offset(t, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
+		tool_subst_offset(t, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
 }
 
 /* Can this kernel run the method? (No root needed.) why: what is missing. */
@@ -201,9 +168,7 @@ static bool method_usable(enum method m, const char **why)
 		}
 		return true;
 	case M_KPROBE:
-		if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
-		    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
-		    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+		if (!tool_kprobes_available()) {
 			*why = "kprobe: kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
 			return false;
 		}
@@ -214,35 +179,29 @@ static bool method_usable(enum method m, const char **why)
 	}
 }
 
-struct probe {
-	enum bprog_attach how;
-	const char *fn, *target;
-	int family;		/* 4 or 6: only without -6 / -4; 0: always */
-};
-
 /*
  * Cleanup and completion first, then the start: no entry is recorded
  * before what removes it is live.
  */
 static const struct probe kprobe_probes[] = {
-	{ BPROG_KPROBE, "trace_tcp_set_state", "tcp_set_state", 0 },
-	{ BPROG_KPROBE, "trace_tcp_rcv_state_process", "tcp_rcv_state_process", 0 },
-	{ BPROG_KPROBE, "trace_connect", "tcp_v4_connect", 4 },
-	{ BPROG_KPROBE, "trace_connect", "tcp_v6_connect", 6 },
+	{ BPROG_KPROBE, "trace_tcp_set_state", "tcp_set_state", false, 0 },
+	{ BPROG_KPROBE, "trace_tcp_rcv_state_process", "tcp_rcv_state_process", false, 0 },
+	{ BPROG_KPROBE, "trace_connect", "tcp_v4_connect", false, 4 },
+	{ BPROG_KPROBE, "trace_connect", "tcp_v6_connect", false, 6 },
 	{ 0 }
 };
 
 static const struct probe tracepoint_probes[] = {
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_receive_reset", "tcp_receive_reset", 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_receive_reset", "tcp_receive_reset", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false, 0 },
 	{ 0 }
 };
 
 static const struct probe fentry_probes[] = {
-	{ BPROG_FENTRY, "kfunc__tcp_set_state", "tcp_set_state", 0 },
-	{ BPROG_FENTRY, "kfunc__tcp_rcv_state_process", "tcp_rcv_state_process", 0 },
-	{ BPROG_FENTRY, "kfunc__tcp_v4_connect", "tcp_v4_connect", 4 },
-	{ BPROG_FENTRY, "kfunc__tcp_v6_connect", "tcp_v6_connect", 6 },
+	{ BPROG_FENTRY, "kfunc__tcp_set_state", "tcp_set_state", false, 0 },
+	{ BPROG_FENTRY, "kfunc__tcp_rcv_state_process", "tcp_rcv_state_process", false, 0 },
+	{ BPROG_FENTRY, "kfunc__tcp_v4_connect", "tcp_v4_connect", false, 4 },
+	{ BPROG_FENTRY, "kfunc__tcp_v6_connect", "tcp_v6_connect", false, 6 },
 	{ 0 }
 };
 
@@ -250,150 +209,6 @@ static const struct probe *probes_of(enum method m)
 {
 	return m == M_KPROBE ? kprobe_probes :
 	       m == M_TRACEPOINT ? tracepoint_probes : fentry_probes;
-}
-
-static bool probe_wanted(const struct probe *pr)
-{
-	return !(pr->family == 4 && env.ipv6) && !(pr->family == 6 && env.ipv4);
-}
-
-/*
- * Compile, load every probe of m (so the verifier sees all of them before
- * anything is attached), then attach; or only as far as env.check.
- */
-static struct bprog *start_method(enum method m, char *err, size_t errlen)
-{
-	struct text t = { 0 };
-	const struct probe *pr;
-	struct bprog *p;
-	int e = 0;
-
-	build_text(&t, m);
-	p = bprog__compile(text_str(&t));
-	text_free(&t);
-	if (!p) {
-		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(NULL));
-		return NULL;
-	}
-	if (env.check && !strcmp(env.check, "compile"))
-		return p;
-	for (pr = probes_of(m); pr->fn && !e; pr++)
-		if (probe_wanted(pr))
-			e = bprog__load(p, pr->how, pr->fn);
-	for (pr = probes_of(m); pr->fn && !e && !env.check; pr++)
-		if (probe_wanted(pr))
-			e = bprog__attach(p, pr->how, pr->fn, pr->target);
-	if (e) {
-		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(p));
-		bprog__destroy(p);
-		return NULL;
-	}
-	return p;
-}
-
-static enum method method_of(const char *name)
-{
-	for (int i = 0; method_names[i]; i++)
-		if (!strcmp(name, method_names[i]))
-			return (enum method)i;
-	return M_AUTO;
-}
-
-/* The methods to try, best first; why collects what rules the others out. */
-static int candidates(enum method *out, struct text *why)
-{
-	static const enum method order[] = { M_TRACEPOINT, M_FENTRY, M_KPROBE };
-	const char *w;
-	int n = 0;
-
-	if (method_of(env.attach) != M_AUTO) {
-		out[n++] = method_of(env.attach);
-		return n;
-	}
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		if (method_usable(order[i], &w))
-			out[n++] = order[i];
-		else
-			text_addf(why, "%s%s", why->len ? "; " : "", w);
-	}
-	return n;
-}
-
-static bool headers_present(void)
-{
-	struct utsname u;
-	char path[512];
-
-	if (getenv("BCC_KERNEL_SOURCE") ||
-	    access("/sys/kernel/kheaders.tar.xz", R_OK) == 0)
-		return true;
-	if (uname(&u))
-		return false;
-	snprintf(path, sizeof(path), "/lib/modules/%s/build/include", u.release);
-	return access(path, R_OK) == 0;
-}
-
-/*
- * What Python's "%-12.12s" % task.decode('utf-8', 'replace') prints: each
- * maximal ill-formed UTF-8 subsequence becomes one U+FFFD (as Python's
- * decoder does), then the text is cut and padded to width characters.
- * dst needs 4 * width + 1 bytes.
- */
-static void fmt_comm(char *dst, const char task[TASK_COMM_LEN], int width)
-{
-	const unsigned char *s = (const unsigned char *)task;
-	size_t n = strnlen(task, TASK_COMM_LEN), i = 0;
-	int chars = 0;
-
-	while (i < n && chars < width) {
-		unsigned char b = s[i];
-		unsigned char lo = 0x80, hi = 0xbf;
-		size_t need, j;
-
-		if (b < 0x80) {
-			*dst++ = (char)b;
-			i++;
-			chars++;
-			continue;
-		}
-		if (b >= 0xc2 && b <= 0xdf)
-			need = 1;
-		else if (b >= 0xe0 && b <= 0xef)
-			need = 2;
-		else if (b >= 0xf0 && b <= 0xf4)
-			need = 3;
-		else
-			need = 0;	/* never starts a sequence */
-		/* Second-byte limits that exclude overlongs, surrogates, > U+10FFFF. */
-		if (b == 0xe0)
-			lo = 0xa0;
-		else if (b == 0xed)
-			hi = 0x9f;
-		else if (b == 0xf0)
-			lo = 0x90;
-		else if (b == 0xf4)
-			hi = 0x8f;
-		for (j = 1; need && j <= need && i + j < n; j++) {
-			unsigned char c = s[i + j];
-
-			if (j == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xbf))
-				break;
-		}
-		if (need && j == need + 1) {
-			memcpy(dst, s + i, j);
-			dst += j;
-		} else {
-			memcpy(dst, "\xef\xbf\xbd", 3);
-			dst += 3;
-			if (!need)
-				j = 1;
-		}
-		i += j;
-		chars++;
-	}
-	while (chars++ < width)
-		*dst++ = ' ';
-	*dst = '\0';
 }
 
 struct output {
@@ -415,7 +230,7 @@ static void print_event(struct output *o, uint64_t ts_us, uint32_t pid,
 			o->start_ts = ts_us;
 		r = printf("%-9.3f", ((double)ts_us - (double)o->start_ts) / 1000000);
 	}
-	fmt_comm(comm, task, 12);
+	text_fmt_comm(comm, task, TASK_COMM_LEN, 12);
 	if (r >= 0 && env.lport)
 		r = printf("%-7u %s %-2d %-16s %-6u %-16s %-5u %.2f\n", pid, comm,
 			   (int)ip, saddr, lport, daddr, dport,
@@ -487,24 +302,29 @@ static unsigned long long to_duration_us(double ms)
 
 int main(int argc, char **argv)
 {
+	struct tool_methods methods = {
+		.usable = method_usable, .build = build_text, .probes = probes_of,
+	};
 	struct output out = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct text why = { 0 }, t = { 0 }, errs = { 0 };
+	struct text why = { 0 }, t = { 0 };
 	enum method cand[3], chosen = M_AUTO;
 	struct bprog *p = NULL;
 	uint64_t skipped = 0;
-	int n, i, skipped_fd, ret = 1;
-	char err[700];
+	int skipped_fd, ret = 1;
+	char headers[300];
 
 	args_parse(&spec, argc, argv);
+	methods.family = env.ipv4 ? 4 : env.ipv6 ? 6 : 0;
+	methods.check = env.check;
 	if (env.duration_ms)
 		duration_us = to_duration_us(env.duration_ms);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	n = candidates(cand, &why);
 	if (env.ebpf) {
 		/* Without root nothing can be tried: print the likeliest. */
-		chosen = n ? cand[0] : M_KPROBE;
+		chosen = tool_candidates(&methods, env.attach, cand, &why) ?
+			 cand[0] : M_KPROBE;
 		fprintf(stderr, "tcpconnlat: attach method: %s\n",
 			method_names[chosen]);
 		build_text(&t, chosen);
@@ -517,16 +337,12 @@ int main(int argc, char **argv)
 		fail("must be run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (try: sudo tcpconnlat)");
 		goto cleanup;
 	}
-	if (!headers_present()) {
+	if (!tool_headers_present(headers, sizeof(headers))) {
 		struct utsname u;
 
 		uname(&u);
-		fail("kernel headers not found at /lib/modules/%s/build: install linux-headers-%s, or run scripts/setup.sh",
-		     u.release, u.release);
-		goto cleanup;
-	}
-	if (!n) {
-		fail("no usable attach method on this kernel: %s", text_str(&why));
+		fail("kernel headers not found at %s: install linux-headers-%s, or run scripts/setup.sh",
+		     headers, u.release);
 		goto cleanup;
 	}
 	/* Ctrl-C from now on (compiling takes a while) ends us cleanly. */
@@ -534,30 +350,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < n && !p && !exiting; i++) {
-		p = start_method(cand[i], err, sizeof(err));
-		if (p)
-			chosen = cand[i];
-		else
-			text_addf(&errs, "%s%s", errs.len ? "; " : "", err);
-	}
+	p = tool_start_any(&methods, env.attach, &chosen, &exiting);
 	if (exiting) {
 		ret = 0;
 		goto cleanup;
 	}
-	if (!p) {
-		const char *w;
-
-		if (method_of(env.attach) == M_AUTO)
-			fail("no attach method works here: %s%s%s", text_str(&errs),
-			     why.len ? "; " : "", text_str(&why));
-		else if (!method_usable(cand[0], &w))	/* w: "method: why" */
-			fail("%s (%s; try --attach auto)", text_str(&errs),
-			     w + strlen(method_names[cand[0]]) + 2);
-		else
-			fail("%s (try --attach auto)", text_str(&errs));
+	if (!p)
 		goto cleanup;
-	}
 	if (env.verbose || env.check)
 		fprintf(stderr, "tcpconnlat: %s method: %s\n",
 			!env.check ? "attached" :
@@ -615,6 +414,5 @@ cleanup:
 	btf_off_cleanup();
 	text_free(&t);
 	text_free(&why);
-	text_free(&errs);
 	return ret;
 }

@@ -26,17 +26,13 @@
 #include "btf_off.h"
 #include "tcptop.h"
 #include "text.h"
+#include "tool.h"
 
 extern const char bpf_tcptop_maps[], bpf_tcptop_kprobe[], bpf_tcptop_count[],
 	bpf_tcptop_recv[], bpf_tcptop_tracepoint[], bpf_tcptop_fentry[],
 	bpf_tcptop_cgroupfilter[], bpf_tcptop_mntnsfilter[];
 
-enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
-static const char *const method_names[] = {
-	"auto", "kprobe", "tracepoint", "fentry", NULL
-};
 static const char *const sort_names[] = { "all", "sent", "received", NULL };
-static const char *const check_names[] = { "compile", "load", NULL };
 
 static struct env {
 	bool noclear, nosummary, ipv4, ipv6, ebpf, verbose;
@@ -104,26 +100,12 @@ static const struct arg_spec spec = {
 	.nopts = sizeof(opts) / sizeof(opts[0]),
 };
 
-static volatile sig_atomic_t exiting;
+static volatile int exiting;	/* set by SIGINT/SIGTERM */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	exiting = 1;
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line naming the cause and the fix. */
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tcptop: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* bcc's containers.filter_by_containers(), as text. */
@@ -152,24 +134,6 @@ static void add_container_filter(struct text *t)
 	}
 	text_add(t, "\n    static inline int container_should_be_filtered() {\n"
 		    "        return _cgroup_filter() || _mntns_filter();\n    }\n    ");
-}
-
-/*
- * Replace token by the offset of sname's member (a path like "ns.inum" is
- * fine): from BTF, or offsetof() through the headers without BTF.
- */
-static void subst_offset(struct text *t, const char *token, const char *sname,
-			 const char *member)
-{
-	int off = btf_member_offset(sname, member);
-	char buf[128];
-
-	if (off >= 0)
-		snprintf(buf, sizeof(buf), "%d", off);
-	else
-		snprintf(buf, sizeof(buf), "offsetof(struct %s, %s)", sname,
-			 member);
-	text_replace(t, token, buf);
 }
 
 static void build_text(struct text *t, enum method m)
@@ -210,12 +174,12 @@ static void build_text(struct text *t, enum method m)
 		text_replace(&prog, "FILTER_FAMILY",
 			     "if (family != AF_INET6) { return 0; }");
 	text_replace(&prog, "FILTER_FAMILY", "");
-	subst_offset(&prog, "TCP_COPIED_SEQ_OFFSET", "tcp_sock", "copied_seq");
-	subst_offset(&prog, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
+	tool_subst_offset(&prog, "TCP_COPIED_SEQ_OFFSET", "tcp_sock", "copied_seq");
+	tool_subst_offset(&prog, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
 	add_container_filter(t);
-	subst_offset(t, "TASK_NSPROXY_OFFSET", "task_struct", "nsproxy");
-	subst_offset(t, "NSPROXY_MNT_NS_OFFSET", "nsproxy", "mnt_ns");
-	subst_offset(t, "MNT_NS_INUM_OFFSET", "mnt_namespace", "ns.inum");
+	tool_subst_offset(t, "TASK_NSPROXY_OFFSET", "task_struct", "nsproxy");
+	tool_subst_offset(t, "NSPROXY_MNT_NS_OFFSET", "nsproxy", "mnt_ns");
+	tool_subst_offset(t, "MNT_NS_INUM_OFFSET", "mnt_namespace", "ns.inum");
 	text_add(t, text_str(&prog));
 	text_free(&prog);
 }
@@ -232,28 +196,26 @@ static bool method_usable(enum method m, const char **why)
 	switch (m) {
 	case M_TRACEPOINT:
 		if (!btf_available()) {
-			*why = "tracepoint needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			*why = "tracepoint: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
 			return false;
 		}
 		for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
 			snprintf(name, sizeof(name), "btf_trace_%s", tps[i]);
 			if (!btf_has_type(name)) {
-				*why = "tracepoint needs sock:sock_send_length (Linux 6.3+)";
+				*why = "tracepoint: needs sock:sock_send_length (Linux 6.3+)";
 				return false;
 			}
 		}
 		return true;
 	case M_FENTRY:
 		if (!btf_available() || !btf_has_type("tcp_sendmsg")) {
-			*why = "fentry needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			*why = "fentry: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
 			return false;
 		}
 		return true;
 	case M_KPROBE:
-		if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
-		    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
-		    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
-			*why = "kprobe needs CONFIG_KPROBE_EVENTS, or tracefs mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
+		if (!tool_kprobes_available()) {
+			*why = "kprobe: kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
 			return false;
 		}
 		return true;
@@ -263,51 +225,31 @@ static bool method_usable(enum method m, const char **why)
 	}
 }
 
-/* One line: why no method can run here, each cause with its fix. */
-static void fail_no_method(void)
-{
-	static const enum method all[] = { M_TRACEPOINT, M_FENTRY, M_KPROBE };
-	struct text t = { 0 };
-	const char *why;
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (!method_usable(all[i], &why))
-			text_addf(&t, "%s%s", t.len ? "; " : "", why);
-	fail("no usable attach method on this kernel: %s", text_str(&t));
-	text_free(&t);
-}
-
-struct probe {
-	enum bprog_attach how;
-	const char *fn, *target;
-	bool optional;		/* attach only if the kernel function exists */
-};
-
 static const struct probe kprobe_probes[] = {
-	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendmsg", false },
-	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendmsg", false },
-	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendpage", true },
-	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendpage", true },
-	{ BPROG_KPROBE, "kprobe__tcp_cleanup_rbuf", "tcp_cleanup_rbuf", false },
+	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendmsg", false, 0 },
+	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendmsg", false, 0 },
+	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendpage", true, 0 },
+	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendpage", true, 0 },
+	{ BPROG_KPROBE, "kprobe__tcp_cleanup_rbuf", "tcp_cleanup_rbuf", false, 0 },
 	{ 0 }
 };
 
 static const struct probe tracepoint_probes[] = {
-	{ BPROG_RAW_TP, "raw_tracepoint__sock_send_length", "sock_send_length", false },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false },
-	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false },
-	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", false },
+	{ BPROG_RAW_TP, "raw_tracepoint__sock_send_length", "sock_send_length", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", false, 0 },
 	{ 0 }
 };
 
 static const struct probe fentry_probes[] = {
-	{ BPROG_FEXIT, "kretfunc__tcp_sendmsg", "tcp_sendmsg", false },
-	{ BPROG_FEXIT, "kretfunc__tcp_sendpage", "tcp_sendpage", true },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false },
-	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false },
-	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", true },
+	{ BPROG_FEXIT, "kretfunc__tcp_sendmsg", "tcp_sendmsg", false, 0 },
+	{ BPROG_FEXIT, "kretfunc__tcp_sendpage", "tcp_sendpage", true, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false, 0 },
+	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", true, 0 },
 	{ 0 }
 };
 
@@ -317,85 +259,6 @@ static const struct probe *probes_of(enum method m)
 	       m == M_TRACEPOINT ? tracepoint_probes : fentry_probes;
 }
 
-static bool probe_wanted(const struct probe *pr)
-{
-	char name[96];
-
-	if (!pr->optional)
-		return true;
-	switch (pr->how) {
-	case BPROG_FEXIT:
-		return btf_has_type(pr->target);
-	case BPROG_RAW_TP:
-		snprintf(name, sizeof(name), "btf_trace_%s", pr->target);
-		return btf_has_type(name);
-	default:
-		return bprog__kfunc_exists(pr->target);
-	}
-}
-
-/* Compile, then attach every probe of m (or only as far as env.check). */
-static struct bprog *start_method(enum method m, char *err, size_t errlen)
-{
-	struct text t = { 0 };
-	struct bprog *p;
-	int e = 0;
-
-	build_text(&t, m);
-	p = bprog__compile(text_str(&t));
-	text_free(&t);
-	if (!p) {
-		snprintf(err, errlen, "%s", bprog__errmsg(NULL));
-		return NULL;
-	}
-	if (env.check && !strcmp(env.check, "compile"))
-		return p;
-	for (const struct probe *pr = probes_of(m); pr->fn && !e; pr++) {
-		if (!probe_wanted(pr))
-			continue;
-		e = env.check ? bprog__load(p, pr->how, pr->fn) :
-				bprog__attach(p, pr->how, pr->fn, pr->target);
-	}
-	if (e) {
-		snprintf(err, errlen, "%s", bprog__errmsg(p));
-		bprog__destroy(p);
-		return NULL;
-	}
-	return p;
-}
-
-/* The methods to try, best first. */
-static int candidates(enum method *out)
-{
-	static const enum method order[] = { M_TRACEPOINT, M_FENTRY, M_KPROBE };
-	const char *why;
-	int n = 0;
-
-	if (strcmp(env.attach, "auto")) {
-		for (int i = 1; method_names[i]; i++)
-			if (!strcmp(env.attach, method_names[i]))
-				out[n++] = (enum method)i;
-		return n;
-	}
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (method_usable(order[i], &why))
-			out[n++] = order[i];
-	return n;
-}
-
-static bool headers_present(void)
-{
-	struct utsname u;
-	char path[512];
-
-	if (getenv("BCC_KERNEL_SOURCE") ||
-	    access("/sys/kernel/kheaders.tar.xz", R_OK) == 0)
-		return true;
-	if (uname(&u))
-		return false;
-	snprintf(path, sizeof(path), "/lib/modules/%s/build/include", u.release);
-	return access(path, R_OK) == 0;
-}
 
 /* Generations: see bpf_text/tcptop_maps.bpf.c. */
 struct counts {
@@ -540,22 +403,29 @@ static void sleep_until(const struct timespec *deadline)
 
 int main(int argc, char **argv)
 {
+	struct tool_methods methods = {
+		.usable = method_usable, .build = build_text, .probes = probes_of,
+	};
 	struct report_opts ro = { 0 };
 	struct counts c = { 0 };
-	enum method cand[3];
-	char errs[3][600];
 	struct sigaction sa = { .sa_handler = on_signal };
+	enum method cand[3], chosen = M_AUTO;
+	struct text t = { 0 }, why = { 0 };
+	char headers[300];
 	struct timespec next;
-	struct text t = { 0 };
-	int n, i, ret = 1;
+	int i, ret = 1;
 
 	args_parse(&spec, argc, argv);
+	methods.family = env.ipv4 ? 4 : env.ipv6 ? 6 : 0;
+	methods.check = env.check;
 	if (env.ebpf || env.verbose) {
-		n = candidates(cand);
-		if (!n) {
-			fail_no_method();
+		/* Without root nothing can be tried: show the likeliest. */
+		if (!tool_candidates(&methods, env.attach, cand, &why)) {
+			fail("no usable attach method on this kernel: %s", text_str(&why));
+			text_free(&why);
 			return 1;
 		}
+		text_free(&why);
 		fprintf(stderr, "tcptop: attach method: %s\n", method_names[cand[0]]);
 		build_text(&t, cand[0]);
 		fputs(text_str(&t), stdout);
@@ -570,12 +440,12 @@ int main(int argc, char **argv)
 		fail("must be run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (try: sudo tcptop)");
 		return 1;
 	}
-	if (!headers_present()) {
+	if (!tool_headers_present(headers, sizeof(headers))) {
 		struct utsname u;
 
 		uname(&u);
-		fail("kernel headers not found at /lib/modules/%s/build: install linux-headers-%s, or run scripts/setup.sh",
-		     u.release, u.release);
+		fail("kernel headers not found at %s: install linux-headers-%s, or run scripts/setup.sh",
+		     headers, u.release);
 		return 1;
 	}
 	for (i = 0; i < 2; i++) {
@@ -602,24 +472,14 @@ int main(int argc, char **argv)
 	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
 	signal(SIGPIPE, SIG_IGN);
 
-	n = candidates(cand);
-	for (i = 0; i < n && !c.p && !exiting; i++) {
-		errs[i][0] = '\0';
-		c.p = start_method(cand[i], errs[i], sizeof(errs[i]));
-		if (c.p && (env.verbose || env.check))
-			fprintf(stderr, "tcptop: %s method: %s\n",
-				env.check ? (*env.check == 'c' ? "compiled" : "loaded") :
-				"attached", method_names[cand[i]]);
-	}
-	if (!c.p && exiting)
-		return 0;
-	if (!c.p) {
-		if (!n)
-			fail_no_method();
-		for (int j = 0; j < i; j++)
-			fail("%s method failed: %s", method_names[cand[j]], errs[j]);
-		return 1;
-	}
+	c.p = tool_start_any(&methods, env.attach, &chosen, &exiting);
+	if (!c.p)
+		return exiting ? 0 : 1;
+	if (env.verbose || env.check)
+		fprintf(stderr, "tcptop: %s method: %s\n",
+			!env.check ? "attached" :
+			*env.check == 'c' ? "compiled" : "loaded",
+			method_names[chosen]);
 	if (env.check || exiting) {
 		ret = 0;
 		goto cleanup;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "tcptop.h"
+#include "text.h"
 
 void rows_add(struct rows *r, const struct row *key, uint64_t sent,
 	      uint64_t recv)
@@ -140,34 +141,6 @@ void rows_free(struct rows *r)
 	r->n = r->cap = 0;
 }
 
-/*
- * Python's "%-12.12s" counts characters, not bytes: keep whole UTF-8
- * sequences (a stray byte counts as one character) and pad by characters.
- */
-static void fmt_comm(char *dst, const char *comm, int width)
-{
-	const unsigned char *s = (const unsigned char *)comm;
-	int chars = 0;
-
-	while (*s && chars < width) {
-		int len = 1;
-
-		if (*s >= 0xc0) {
-			len = *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : 2;
-			for (int i = 1; i < len; i++)
-				if ((s[i] & 0xc0) != 0x80)
-					len = 1;
-		}
-		memcpy(dst, s, len);
-		dst += len;
-		s += len;
-		chars++;
-	}
-	while (chars++ < width)
-		*dst++ = ' ';
-	*dst = '\0';
-}
-
 static void fmt_endpoint(char *dst, size_t len, int family,
 			 const uint8_t *addr, uint16_t port)
 {
@@ -193,7 +166,7 @@ static int print_table(FILE *out, const struct rows *r, size_t limit, bool v6)
 		const struct row *row = &r->v[i];
 		char comm[4 * TASK_COMM_LEN + 1], l[64], d[64];
 
-		fmt_comm(comm, row->comm, 12);
+		text_fmt_comm(comm, row->comm, sizeof(row->comm), 12);
 		fmt_endpoint(l, sizeof(l), row->family, row->saddr, row->lport);
 		fmt_endpoint(d, sizeof(d), row->family, row->daddr, row->dport);
 		if (fprintf(out, "%-7u %s %-*s %-*s %6llu %6llu\n", row->pid,

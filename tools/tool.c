@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+/* tool: faults, host checks and attach methods shared by both tools. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "btf_off.h"
+#include "tool.h"
+
+const char *const method_names[] = {
+	"auto", "kprobe", "tracepoint", "fentry", NULL
+};
+const char *const check_names[] = { "compile", "load", NULL };
+
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool tool_headers_present(char *dir, size_t len)
+{
+	struct utsname u;
+	char path[600];
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "$(uname -r)");
+	snprintf(dir, len, "/lib/modules/%s/build", u.release);
+	if (getenv("BCC_KERNEL_SOURCE") ||
+	    access("/sys/kernel/kheaders.tar.xz", R_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/include", dir);
+	if (access(path, R_OK))
+		return false;
+	/* bcc prefers source/ (Debian: the -common tree) when it exists. */
+	snprintf(path, sizeof(path), "/lib/modules/%s/source", u.release);
+	if (access(path, F_OK))
+		return true;
+	snprintf(path, sizeof(path), "/lib/modules/%s/source/include/linux",
+		 u.release);
+	return access(path, R_OK) == 0;
+}
+
+bool tool_kprobes_available(void)
+{
+	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
+	       !access("/sys/kernel/tracing/kprobe_events", F_OK) ||
+	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
+}
+
+void tool_subst_offset(struct text *t, const char *token, const char *sname,
+		       const char *member)
+{
+	int off = btf_member_offset(sname, member);
+	char buf[128];
+
+	if (off >= 0)
+		snprintf(buf, sizeof(buf), "%d", off);
+	else
+		snprintf(buf, sizeof(buf), "offsetof(struct %s, %s)", sname,
+			 member);
+	text_replace(t, token, buf);
+}
+
+static enum method method_of(const char *name)
+{
+	for (int i = 0; method_names[i]; i++)
+		if (!strcmp(name, method_names[i]))
+			return (enum method)i;
+	return M_AUTO;
+}
+
+int tool_candidates(const struct tool_methods *o, const char *attach,
+		    enum method out[3], struct text *why)
+{
+	static const enum method order[] = { M_TRACEPOINT, M_FENTRY, M_KPROBE };
+	const char *w;
+	int n = 0;
+
+	if (method_of(attach) != M_AUTO) {
+		out[n++] = method_of(attach);
+		return n;
+	}
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (o->usable(order[i], &w))
+			out[n++] = order[i];
+		else
+			text_addf(why, "%s%s", why->len ? "; " : "", w);
+	}
+	return n;
+}
+
+static bool probe_wanted(const struct tool_methods *o, const struct probe *pr)
+{
+	char name[96];
+
+	if ((pr->family == 4 && o->family == 6) ||
+	    (pr->family == 6 && o->family == 4))
+		return false;
+	if (!pr->optional)
+		return true;
+	switch (pr->how) {
+	case BPROG_FEXIT:
+	case BPROG_FENTRY:
+		return btf_has_type(pr->target);
+	case BPROG_RAW_TP:
+		snprintf(name, sizeof(name), "btf_trace_%s", pr->target);
+		return btf_has_type(name);
+	default:
+		return bprog__kfunc_exists(pr->target);
+	}
+}
+
+struct bprog *tool_start(const struct tool_methods *o, enum method m,
+			 char *err, size_t errlen)
+{
+	struct text t = { 0 };
+	const struct probe *pr;
+	struct bprog *p;
+	int e = 0;
+
+	o->build(&t, m);
+	p = bprog__compile(text_str(&t));
+	text_free(&t);
+	if (!p) {
+		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(NULL));
+		return NULL;
+	}
+	if (o->check && !strcmp(o->check, "compile"))
+		return p;
+	for (pr = o->probes(m); pr->fn && !e; pr++)
+		if (probe_wanted(o, pr))
+			e = bprog__load(p, pr->how, pr->fn);
+	for (pr = o->probes(m); pr->fn && !e && !o->check; pr++)
+		if (probe_wanted(o, pr))
+			e = bprog__attach(p, pr->how, pr->fn, pr->target);
+	if (e) {
+		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(p));
+		bprog__destroy(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct bprog *tool_start_any(const struct tool_methods *o, const char *attach,
+			     enum method *chosen, volatile const int *stop)
+{
+	struct text why = { 0 }, errs = { 0 };
+	enum method cand[3];
+	struct bprog *p = NULL;
+	char err[700];
+	const char *w;
+	int n, i;
+
+	n = tool_candidates(o, attach, cand, &why);
+	if (!n)
+		fail("no usable attach method on this kernel: %s", text_str(&why));
+	for (i = 0; i < n && !p && !*stop; i++) {
+		p = tool_start(o, cand[i], err, sizeof(err));
+		if (p)
+			*chosen = cand[i];
+		else
+			text_addf(&errs, "%s%s", errs.len ? "; " : "", err);
+	}
+	if (!p && n && !*stop) {
+		if (method_of(attach) == M_AUTO)
+			fail("no attach method works here: %s%s%s", text_str(&errs),
+			     why.len ? "; " : "", text_str(&why));
+		else if (!o->usable(cand[0], &w))	/* w: "method: why" */
+			fail("%s (%s; try --attach auto)", text_str(&errs),
+			     w + strlen(method_names[cand[0]]) + 2);
+		else
+			fail("%s (try --attach auto)", text_str(&errs));
+	}
+	text_free(&why);
+	text_free(&errs);
+	return p;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tool: what both tools do around their BPF program: report a fault in one
+ * line, check the host, choose an attach method and start it.
+ */
+#ifndef TOOL_H
+#define TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bccprog.h"
+#include "text.h"
+
+/* "tool: message\n" on stderr: one line naming the cause and the fix. */
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whether bcc can find kernel headers; dir gets where they were expected. */
+bool tool_headers_present(char *dir, size_t len);
+
+/* Whether kprobes can be attached (kprobe PMU, or tracefs kprobe_events). */
+bool tool_kprobes_available(void);
+
+/*
+ * Replace token by the offset of sname's member (a path like "ns.inum" is
+ * fine): from BTF, or offsetof() through the headers when there is no BTF.
+ * Headers may not match the kernel: only sock_common fields are read
+ * through them directly.
+ */
+void tool_subst_offset(struct text *t, const char *token, const char *sname,
+		       const char *member);
+
+enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
+extern const char *const method_names[];	/* --attach choices */
+extern const char *const check_names[];	/* hidden --x-check choices */
+
+struct probe {
+	enum bprog_attach how;
+	const char *fn, *target;
+	bool optional;		/* only when the kernel has the target */
+	int family;		/* 4 or 6: not under -6 / -4; 0: always */
+};
+
+struct tool_methods {
+	/* Can this kernel run m? why: "method: what is missing (and fix)". */
+	bool (*usable)(enum method m, const char **why);
+	/* The program text of m, substituted. */
+	void (*build)(struct text *t, enum method m);
+	const struct probe *(*probes)(enum method m);
+	int family;		/* 4, 6, or 0: from -4 / -6 */
+	const char *check;	/* NULL, or stop after "compile" / "load" */
+};
+
+/*
+ * The methods to try, best first: the one named by attach, or for "auto"
+ * the usable ones; why collects what rules the others out.
+ */
+int tool_candidates(const struct tool_methods *o, const char *attach,
+		    enum method out[3], struct text *why);
+
+/*
+ * Compile the text of m, load every probe (the verifier sees them all
+ * before anything attaches), then attach them; or stop as o->check says.
+ * On failure: NULL and err = "method: what failed".
+ */
+struct bprog *tool_start(const struct tool_methods *o, enum method m,
+			 char *err, size_t errlen);
+
+/*
+ * Try the candidates in order; the first that starts wins (*chosen).
+ * Reports in one line why none did. Stops early when *stop becomes true.
+ */
+struct bprog *tool_start_any(const struct tool_methods *o, const char *attach,
+			     enum method *chosen,
+			     volatile const int *stop);
+
+#endif
