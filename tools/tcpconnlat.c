@@ -142,42 +142,10 @@ static void build_text(struct text *t, enum method m)
 		tool_subst_offset(t, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
 }
 
-/* Can this kernel run the method? (No root needed.) why: what is missing. */
-static bool method_usable(enum method m, const char **why)
-{
-	switch (m) {
-	case M_TRACEPOINT:
-		if (!btf_available()) {
-			*why = "tracepoint: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
-			return false;
-		}
-		if (!btf_has_type("btf_trace_inet_sock_set_state") ||
-		    !btf_has_type("btf_trace_tcp_receive_reset")) {
-			*why = "tracepoint: sock:inet_sock_set_state and tcp:tcp_receive_reset need Linux 4.16+";
-			return false;
-		}
-		if (btf_member_size("sock", "sk_protocol") != 2) {
-			*why = "tracepoint: needs struct sock's 16-bit sk_protocol (Linux 5.6+)";
-			return false;
-		}
-		return true;
-	case M_FENTRY:
-		if (!btf_available() || !btf_has_type("tcp_rcv_state_process")) {
-			*why = "fentry: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
-			return false;
-		}
-		return true;
-	case M_KPROBE:
-		if (!tool_kprobes_available()) {
-			*why = "kprobe: kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
-			return false;
-		}
-		return true;
-	default:
-		*why = "unknown method";
-		return false;
-	}
-}
+/* Raw tracepoints of the tracepoint method; all there since Linux 4.16+. */
+static const char *const tracepoints[] = {
+	"inet_sock_set_state", "tcp_receive_reset", NULL
+};
 
 /*
  * Cleanup and completion first, then the start: no entry is recorded
@@ -303,7 +271,9 @@ static unsigned long long to_duration_us(double ms)
 int main(int argc, char **argv)
 {
 	struct tool_methods methods = {
-		.usable = method_usable, .build = build_text, .probes = probes_of,
+		.tracepoints = tracepoints, .tracepoints_since = "Linux 4.16+",
+		.fentry_target = "tcp_rcv_state_process",
+		.build = build_text, .probes = probes_of,
 	};
 	struct output out = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };

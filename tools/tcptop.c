@@ -184,46 +184,11 @@ static void build_text(struct text *t, enum method m)
 	text_free(&prog);
 }
 
-/* Can this kernel run the method? (No root needed.) why: what is missing. */
-static bool method_usable(enum method m, const char **why)
-{
-	static const char *const tps[] = {
-		"sock_send_length", "sock_recv_length", "tcp_rcv_space_adjust",
-		"inet_sock_set_state", "tcp_destroy_sock"
-	};
-	char name[96];
-
-	switch (m) {
-	case M_TRACEPOINT:
-		if (!btf_available()) {
-			*why = "tracepoint: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
-			return false;
-		}
-		for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
-			snprintf(name, sizeof(name), "btf_trace_%s", tps[i]);
-			if (!btf_has_type(name)) {
-				*why = "tracepoint: needs sock:sock_send_length (Linux 6.3+)";
-				return false;
-			}
-		}
-		return true;
-	case M_FENTRY:
-		if (!btf_available() || !btf_has_type("tcp_sendmsg")) {
-			*why = "fentry: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
-			return false;
-		}
-		return true;
-	case M_KPROBE:
-		if (!tool_kprobes_available()) {
-			*why = "kprobe: kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
-			return false;
-		}
-		return true;
-	default:
-		*why = "unknown method";
-		return false;
-	}
-}
+/* Raw tracepoints of the tracepoint method; all there since Linux 6.3+. */
+static const char *const tracepoints[] = {
+	"sock_send_length", "sock_recv_length", "tcp_rcv_space_adjust",
+		"inet_sock_set_state", "tcp_destroy_sock", NULL
+};
 
 static const struct probe kprobe_probes[] = {
 	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendmsg", false, 0 },
@@ -404,7 +369,9 @@ static void sleep_until(const struct timespec *deadline)
 int main(int argc, char **argv)
 {
 	struct tool_methods methods = {
-		.usable = method_usable, .build = build_text, .probes = probes_of,
+		.tracepoints = tracepoints, .tracepoints_since = "Linux 6.3+",
+		.fentry_target = "tcp_sendmsg",
+		.build = build_text, .probes = probes_of,
 	};
 	struct report_opts ro = { 0 };
 	struct counts c = { 0 };

@@ -79,6 +79,52 @@ static enum method method_of(const char *name)
 	return M_AUTO;
 }
 
+bool tool_method_usable(const struct tool_methods *o, enum method m,
+			const char **why)
+{
+	static char buf[256];
+	char name[96];
+
+	switch (m) {
+	case M_TRACEPOINT:
+		if (!btf_available()) {
+			*why = "tracepoint: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			return false;
+		}
+		for (const char *const *tp = o->tracepoints; *tp; tp++) {
+			snprintf(name, sizeof(name), "btf_trace_%s", *tp);
+			if (!btf_has_type(name)) {
+				snprintf(buf, sizeof(buf),
+					 "tracepoint: needs tracepoint %s (%s)", *tp,
+					 o->tracepoints_since);
+				*why = buf;
+				return false;
+			}
+		}
+		/* Both tools' programs read it as a u16 at its BTF offset. */
+		if (btf_member_size("sock", "sk_protocol") != 2) {
+			*why = "tracepoint: needs struct sock's 16-bit sk_protocol (Linux 5.6+)";
+			return false;
+		}
+		return true;
+	case M_FENTRY:
+		if (!btf_available() || !btf_has_type(o->fentry_target)) {
+			*why = "fentry: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			return false;
+		}
+		return true;
+	case M_KPROBE:
+		if (!tool_kprobes_available()) {
+			*why = "kprobe: kprobes unavailable: the kernel lacks CONFIG_KPROBE_EVENTS, or tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)";
+			return false;
+		}
+		return true;
+	default:
+		*why = "unknown method";
+		return false;
+	}
+}
+
 int tool_candidates(const struct tool_methods *o, const char *attach,
 		    enum method out[3], struct text *why)
 {
@@ -91,7 +137,7 @@ int tool_candidates(const struct tool_methods *o, const char *attach,
 		return n;
 	}
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		if (o->usable(order[i], &w))
+		if (tool_method_usable(o, order[i], &w))
 			out[n++] = order[i];
 		else
 			text_addf(why, "%s%s", why->len ? "; " : "", w);
@@ -175,7 +221,7 @@ struct bprog *tool_start_any(const struct tool_methods *o, const char *attach,
 		if (method_of(attach) == M_AUTO)
 			fail("no attach method works here: %s%s%s", text_str(&errs),
 			     why.len ? "; " : "", text_str(&why));
-		else if (!o->usable(cand[0], &w))	/* w: "method: why" */
+		else if (!tool_method_usable(o, cand[0], &w))	/* "method: why" */
 			fail("%s (%s; try --attach auto)", text_str(&errs),
 			     w + strlen(method_names[cand[0]]) + 2);
 		else

@@ -42,14 +42,23 @@ struct probe {
 };
 
 struct tool_methods {
-	/* Can this kernel run m? why: "method: what is missing (and fix)". */
-	bool (*usable)(enum method m, const char **why);
+	/* Raw tracepoints the tracepoint method attaches, NULL-terminated. */
+	const char *const *tracepoints;
+	const char *tracepoints_since;	/* the kernel that has them all */
+	const char *fentry_target;	/* a function the fentry method traces */
 	/* The program text of m, substituted. */
 	void (*build)(struct text *t, enum method m);
 	const struct probe *(*probes)(enum method m);
 	int family;		/* 4, 6, or 0: from -4 / -6 */
 	const char *check;	/* NULL, or stop after "compile" / "load" */
 };
+
+/*
+ * Can this kernel run m? (No root needed.) why: "method: what is missing",
+ * with the fix.
+ */
+bool tool_method_usable(const struct tool_methods *o, enum method m,
+			const char **why);
 
 /*
  * The methods to try, best first: the one named by attach, or for "auto"
