@@ -91,3 +91,32 @@ class Background:
             raise AssertionError("tool ignored signal %s" % sig)
         self.out += out or ""
         return self.proc.returncode, self.out, err
+
+
+# Memory checks: the sanitizer build and valgrind, shared by both tools.
+SAN_BUILD = os.path.join(ROOT, "build-san")
+SAN_ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+               UBSAN_OPTIONS="print_stacktrace=1")
+
+
+@pytest.fixture(scope="session")
+def san_build():
+    """make SANITIZE=1: AddressSanitizer + UBSan binaries in build-san/."""
+    r = subprocess.run(["make", "-C", ROOT, "SANITIZE=1"], capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return SAN_BUILD
+
+
+def assert_sanitizers_clean(err):
+    for report in ("AddressSanitizer", "runtime error", "LeakSanitizer"):
+        assert report not in err, err
+
+
+def valgrind(argv):
+    """argv under valgrind: any error or definite leak makes it exit 9.
+    The suppressions cover only libbpf's bpf() wrapper (see the file)."""
+    return ["valgrind", "-q", "--error-exitcode=9",
+            "--suppressions=" + os.path.join(ROOT, "tests", "valgrind.supp"),
+            "--leak-check=full", "--errors-for-leak-kinds=definite"] + argv
+

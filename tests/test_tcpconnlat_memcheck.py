@@ -3,24 +3,12 @@ compile, load, attach, events from real connects (IPv4 and IPv6, a refused
 one, a COMM with invalid UTF-8), Ctrl-C, teardown.
 """
 import os
-import subprocess
 
-import pytest
-
-from conftest import BUILD, ROOT, Background
+from conftest import (BUILD, SAN_ENV, Background, assert_sanitizers_clean,
+                      valgrind)
 from connlat_util import HEADER, Netns, client, events, for_conn, wait_for_event
 
-SAN_BUILD = os.path.join(ROOT, "build-san")
-SUPP = os.path.join(ROOT, "tests", "valgrind.supp")
 FMT = {"timestamp": True, "lport": True}          # -t -L
-
-
-@pytest.fixture(scope="module")
-def san_build():
-    r = subprocess.run(["make", "-C", ROOT, "SANITIZE=1"], capture_output=True,
-                       text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return SAN_BUILD
 
 
 def traffic_and_stop(bg):
@@ -41,21 +29,15 @@ def traffic_and_stop(bg):
 
 
 def test_sanitizers_clean(live, san_build):
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
-               UBSAN_OPTIONS="print_stacktrace=1")
     bg = Background([os.path.join(san_build, "tcpconnlat"), "-t", "-L"],
-                    ready=HEADER, env=env)
+                    ready=HEADER, env=SAN_ENV)
     rc, out, err = traffic_and_stop(bg)
     assert rc == 0, err
-    assert "AddressSanitizer" not in err and "runtime error" not in err, err
-    assert "LeakSanitizer" not in err, err
+    assert_sanitizers_clean(err)
 
 
 def test_valgrind_clean(live):
-    bg = Background(["valgrind", "-q", "--error-exitcode=9",
-                     "--suppressions=" + SUPP, "--leak-check=full",
-                     "--errors-for-leak-kinds=definite",
-                     os.path.join(BUILD, "tcpconnlat"), "-t", "-L"],
+    bg = Background(valgrind([os.path.join(BUILD, "tcpconnlat"), "-t", "-L"]),
                     ready=HEADER, ready_timeout=400)
     rc, out, err = traffic_and_stop(bg)
     assert rc == 0, err

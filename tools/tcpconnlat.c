@@ -276,7 +276,12 @@ int main(int argc, char **argv)
 		.build = build_text, .probes = probes_of,
 	};
 	struct output out = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	/*
+	 * SA_RESTART: a write blocked on a full pipe or a paused terminal
+	 * finishes instead of failing with EINTR; the waits (clock_nanosleep,
+	 * poll) are never restarted, so a signal still ends them at once.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct text why = { 0 }, t = { 0 };
 	enum method cand[3], chosen = M_AUTO;
 	struct bprog *p = NULL;

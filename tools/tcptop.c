@@ -347,7 +347,12 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	if (!o.noclear && !o.max_rows && isatty(STDOUT_FILENO) &&
 	    !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row)
 		o.screen_lines = ws.ws_row;
-	err = report_print(stdout, &o, clock, loadavg, &v4, &v6) ? -EPIPE : 0;
+	if (report_print(stdout, &o, clock, loadavg, &v4, &v6)) {
+		/* A closed pipe (tcptop | head) ends us quietly; not so others. */
+		err = errno == EPIPE ? -EPIPE : -(errno ? errno : EIO);
+		if (err != -EPIPE)
+			fail("cannot write the output: %s", strerror(errno));
+	}
 	lost = newly_dropped(c);
 	if (lost)
 		fail("WARNING: %llu counts dropped: more connections in one interval than the tables hold (10240)",
@@ -375,7 +380,12 @@ int main(int argc, char **argv)
 	};
 	struct report_opts ro = { 0 };
 	struct counts c = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	/*
+	 * SA_RESTART: a write blocked on a full pipe or a paused terminal
+	 * finishes instead of failing with EINTR; the waits (clock_nanosleep,
+	 * poll) are never restarted, so a signal still ends them at once.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	enum method cand[3], chosen = M_AUTO;
 	struct text t = { 0 }, why = { 0 };
 	char headers[300];
