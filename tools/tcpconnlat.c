@@ -142,7 +142,7 @@ static void build_text(struct text *t, enum method m)
 		tool_subst_offset(t, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
 }
 
-/* Raw tracepoints of the tracepoint method; all there since Linux 4.16+. */
+/* Raw tracepoints of the tracepoint method; all there since Linux 4.16. */
 static const char *const tracepoints[] = {
 	"inet_sock_set_state", "tcp_receive_reset", NULL
 };

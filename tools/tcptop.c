@@ -30,7 +30,8 @@
 
 extern const char bpf_tcptop_maps[], bpf_tcptop_kprobe[], bpf_tcptop_count[],
 	bpf_tcptop_recv[], bpf_tcptop_tracepoint[], bpf_tcptop_fentry[],
-	bpf_tcptop_cgroupfilter[], bpf_tcptop_mntnsfilter[];
+	bpf_tcptop_sendpage[], bpf_tcptop_cgroupfilter[],
+	bpf_tcptop_mntnsfilter[];
 
 static const char *const sort_names[] = { "all", "sent", "received", NULL };
 
@@ -151,15 +152,8 @@ static void build_text(struct text *t, enum method m)
 		text_add(&prog, bpf_tcptop_recv);
 		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint :
 						     bpf_tcptop_fentry);
-		/* Before Linux 6.5, sendfile() reached TCP as tcp_sendpage(). */
 		if (m == M_FENTRY && btf_has_type("tcp_sendpage"))
-			text_add(&prog,
-				 "\nKRETFUNC_PROBE(tcp_sendpage, struct sock *sk, struct page *page,\n"
-				 "               int offset, size_t size, int flags, int ret)\n"
-				 "{\n    if (ret <= 0)\n        return 0;\n"
-				 "    u16 lport = 0;\n"
-				 "    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);\n"
-				 "    return count_bytes(sk, ret, DIR_SEND, lport);\n}\n");
+			text_add(&prog, bpf_tcptop_sendpage);
 	}
 	if (env.pid) {
 		snprintf(buf, sizeof(buf), "if (pid != %d) { return 0; }", env.pid);
@@ -184,10 +178,10 @@ static void build_text(struct text *t, enum method m)
 	text_free(&prog);
 }
 
-/* Raw tracepoints of the tracepoint method; all there since Linux 6.3+. */
+/* Raw tracepoints of the tracepoint method; all there since Linux 6.3. */
 static const char *const tracepoints[] = {
 	"sock_send_length", "sock_recv_length", "tcp_rcv_space_adjust",
-		"inet_sock_set_state", "tcp_destroy_sock", NULL
+	"inet_sock_set_state", "tcp_destroy_sock", NULL
 };
 
 static const struct probe kprobe_probes[] = {
