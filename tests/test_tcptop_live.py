@@ -556,11 +556,16 @@ def test_signal_while_output_is_blocked():
     still written out completely, exit 0. The traffic (3000 connections in
     a network namespace, 6000 rows, far more than the 64 KiB a pipe holds)
     lands in the first 5-second interval (checked); SIGINT is sent once
-    the tool sleeps in pipe_write with the pipe full."""
+    the tool sleeps in pipe_write with the pipe full. Traffic made while
+    that interval is being printed (after its counts were taken) is in the
+    next one, which the signal must still print: nothing counted is lost."""
     n = 3000
     tag = new_tag()
     plan = {"tag": tag, "timeout": 60, "pairs": [
         {"kind": "short", "fam": 4, "count": n, "size": KiB}]}
+    late_tag = new_tag()
+    late_plan = {"tag": late_tag, "timeout": 60, "pairs": [
+        {"kind": "short", "fam": 4, "count": 20, "size": 3 * KiB}]}
     r, w = os.pipe()
     tool = subprocess.Popen([tcptop_path(), "-C", "-S", "5"], stdout=w,
                             stderr=subprocess.PIPE)
@@ -582,6 +587,8 @@ def test_signal_while_output_is_blocked():
             assert time.monotonic() < end and tool.poll() is None, \
                 "the tool never blocked on the full pipe"
             time.sleep(0.05)
+        with Traffic(late_plan, prefix=["unshare", "-n"], lo_up=True) as tr:
+            late_truth = tr.run()
         tool.send_signal(signal.SIGINT)
         time.sleep(0.5)
         reader = threading.Thread(target=lambda: chunks.append(
@@ -599,6 +606,9 @@ def test_signal_while_output_is_blocked():
     assert rc == 0 and err == "", (rc, err)
     _, ivs = parse(out)
     assert_exact(ivs, truth, tag, exact_sum=True)
+    assert len(ivs) == 2, "the interval in progress at the signal: %d" % (
+        len(ivs))
+    assert_exact(ivs, late_truth, late_tag, exact_sum=True)
 
 
 def test_closed_pipe_ends_quietly():

@@ -477,12 +477,18 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	ret = 0;
-	/* Like the original, Ctrl-C still prints the interval in progress. */
+	/*
+	 * Like the original, Ctrl-C prints the interval in progress. A signal
+	 * that lands while an interval is being printed takes one more turn:
+	 * what was counted since that interval's flip is printed too.
+	 */
 	for (i = 0; (env.count == 0 || i < env.count); i++) {
+		bool last;
 		int err;
 
 		next.tv_sec += env.interval;
 		sleep_until(&next);
+		last = exiting;
 		err = print_interval(&c, &ro);
 		if (err == -EPIPE)
 			break;
@@ -490,7 +496,7 @@ int main(int argc, char **argv)
 			ret = 1;
 			break;
 		}
-		if (exiting)
+		if (last)
 			break;
 	}
 cleanup:
