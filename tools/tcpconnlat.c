@@ -142,11 +142,6 @@ static void build_text(struct text *t, enum method m)
 		tool_subst_offset(t, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
 }
 
-/* Raw tracepoints of the tracepoint method; all there since Linux 4.16. */
-static const char *const tracepoints[] = {
-	"inet_sock_set_state", "tcp_receive_reset", NULL
-};
-
 /*
  * Cleanup and completion first, then the start: no entry is recorded
  * before what removes it is live.
@@ -172,12 +167,6 @@ static const struct probe fentry_probes[] = {
 	{ BPROG_FENTRY, "kfunc__tcp_v6_connect", "tcp_v6_connect", false, 6 },
 	{ 0 }
 };
-
-static const struct probe *probes_of(enum method m)
-{
-	return m == M_KPROBE ? kprobe_probes :
-	       m == M_TRACEPOINT ? tracepoint_probes : fentry_probes;
-}
 
 struct output {
 	uint64_t start_ts;	/* -t: ts_us of the first event */
@@ -271,9 +260,13 @@ static unsigned long long to_duration_us(double ms)
 int main(int argc, char **argv)
 {
 	struct tool_methods methods = {
-		.tracepoints = tracepoints, .tracepoints_since = "Linux 4.16+",
-		.fentry_target = "tcp_rcv_state_process",
-		.build = build_text, .probes = probes_of,
+		.probes = {
+			[M_KPROBE] = kprobe_probes,
+			[M_TRACEPOINT] = tracepoint_probes,
+			[M_FENTRY] = fentry_probes,
+		},
+		.tracepoints_since = "Linux 4.16+",
+		.build = build_text,
 	};
 	struct output out = { 0 };
 	/*

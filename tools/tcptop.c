@@ -178,12 +178,6 @@ static void build_text(struct text *t, enum method m)
 	text_free(&prog);
 }
 
-/* Raw tracepoints of the tracepoint method; all there since Linux 6.3. */
-static const char *const tracepoints[] = {
-	"sock_send_length", "sock_recv_length", "tcp_rcv_space_adjust",
-	"inet_sock_set_state", "tcp_destroy_sock", NULL
-};
-
 static const struct probe kprobe_probes[] = {
 	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendmsg", false, 0 },
 	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendmsg", false, 0 },
@@ -211,13 +205,6 @@ static const struct probe fentry_probes[] = {
 	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", true, 0 },
 	{ 0 }
 };
-
-static const struct probe *probes_of(enum method m)
-{
-	return m == M_KPROBE ? kprobe_probes :
-	       m == M_TRACEPOINT ? tracepoint_probes : fentry_probes;
-}
-
 
 /* Generations: see bpf_text/tcptop_maps.bpf.c. */
 struct counts {
@@ -368,9 +355,13 @@ static void sleep_until(const struct timespec *deadline)
 int main(int argc, char **argv)
 {
 	struct tool_methods methods = {
-		.tracepoints = tracepoints, .tracepoints_since = "Linux 6.3+",
-		.fentry_target = "tcp_sendmsg",
-		.build = build_text, .probes = probes_of,
+		.probes = {
+			[M_KPROBE] = kprobe_probes,
+			[M_TRACEPOINT] = tracepoint_probes,
+			[M_FENTRY] = fentry_probes,
+		},
+		.tracepoints_since = "Linux 6.3+",
+		.build = build_text,
 	};
 	struct report_opts ro = { 0 };
 	struct counts c = { 0 };

@@ -79,37 +79,56 @@ static enum method method_of(const char *name)
 	return M_AUTO;
 }
 
+/* A probe of m the kernel's BTF says cannot attach here, or NULL. */
+static const struct probe *missing_probe(const struct tool_methods *o,
+					 enum method m)
+{
+	char name[96];
+
+	for (const struct probe *pr = o->probes[m]; pr->fn; pr++) {
+		if (pr->optional || (pr->how != BPROG_RAW_TP &&
+				     pr->how != BPROG_FENTRY &&
+				     pr->how != BPROG_FEXIT))
+			continue;
+		snprintf(name, sizeof(name), "%s%s",
+			 pr->how == BPROG_RAW_TP ? "btf_trace_" : "", pr->target);
+		if (!btf_has_type(name))
+			return pr;
+	}
+	return NULL;
+}
+
 bool tool_method_usable(const struct tool_methods *o, enum method m,
 			const char **why)
 {
 	static char buf[256];
-	char name[96];
+	const struct probe *pr;
 
 	switch (m) {
 	case M_TRACEPOINT:
-		if (!btf_available()) {
-			*why = "tracepoint: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
-			return false;
-		}
-		for (const char *const *tp = o->tracepoints; *tp; tp++) {
-			snprintf(name, sizeof(name), "btf_trace_%s", *tp);
-			if (!btf_has_type(name)) {
-				snprintf(buf, sizeof(buf),
-					 "tracepoint: needs tracepoint %s (%s)", *tp,
-					 o->tracepoints_since);
-				*why = buf;
-				return false;
-			}
-		}
-		/* Both tools' programs read it as a u16 at its BTF offset. */
-		if (btf_member_size("sock", "sk_protocol") != 2) {
-			*why = "tracepoint: needs struct sock's 16-bit sk_protocol (Linux 5.6+)";
-			return false;
-		}
-		return true;
 	case M_FENTRY:
-		if (!btf_available() || !btf_has_type(o->fentry_target)) {
-			*why = "fentry: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+		if (!btf_available()) {
+			*why = m == M_FENTRY ?
+			       "fentry: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)" :
+			       "tracepoint: needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+			return false;
+		}
+		pr = missing_probe(o, m);
+		if (pr) {
+			if (pr->how == BPROG_RAW_TP)
+				snprintf(buf, sizeof(buf), "%s: needs tracepoint %s (%s)",
+					 method_names[m], pr->target,
+					 o->tracepoints_since);
+			else
+				snprintf(buf, sizeof(buf),
+					 "%s: the kernel has no function %s",
+					 method_names[m], pr->target);
+			*why = buf;
+			return false;
+		}
+		/* Both tools' tracepoint programs read it as a u16 (BTF offset). */
+		if (m == M_TRACEPOINT && btf_member_size("sock", "sk_protocol") != 2) {
+			*why = "tracepoint: needs struct sock's 16-bit sk_protocol (Linux 5.6+)";
 			return false;
 		}
 		return true;
@@ -183,10 +202,10 @@ struct bprog *tool_start(const struct tool_methods *o, enum method m,
 	}
 	if (o->check && !strcmp(o->check, "compile"))
 		return p;
-	for (pr = o->probes(m); pr->fn && !e; pr++)
+	for (pr = o->probes[m]; pr->fn && !e; pr++)
 		if (probe_wanted(o, pr))
 			e = bprog__load(p, pr->how, pr->fn);
-	for (pr = o->probes(m); pr->fn && !e && !o->check; pr++)
+	for (pr = o->probes[m]; pr->fn && !e && !o->check; pr++)
 		if (probe_wanted(o, pr))
 			e = bprog__attach(p, pr->how, pr->fn, pr->target);
 	if (e) {

@@ -21,6 +21,10 @@ bool tool_headers_present(char *dir, size_t len);
 /* Whether kprobes can be attached (kprobe PMU, or tracefs kprobe_events). */
 bool tool_kprobes_available(void);
 
+enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
+extern const char *const method_names[];	/* --attach choices */
+extern const char *const check_names[];	/* hidden --x-check choices */
+
 /*
  * Replace token by the offset of sname's member (a path like "ns.inum" is
  * fine): from BTF, or offsetof() through the headers when there is no BTF.
@@ -30,9 +34,6 @@ bool tool_kprobes_available(void);
 void tool_subst_offset(struct text *t, const char *token, const char *sname,
 		       const char *member);
 
-enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
-extern const char *const method_names[];	/* --attach choices */
-extern const char *const check_names[];	/* hidden --x-check choices */
 
 struct probe {
 	enum bprog_attach how;
@@ -42,13 +43,11 @@ struct probe {
 };
 
 struct tool_methods {
-	/* Raw tracepoints the tracepoint method attaches, NULL-terminated. */
-	const char *const *tracepoints;
-	const char *tracepoints_since;	/* the kernel that has them all */
-	const char *fentry_target;	/* a function the fentry method traces */
+	/* Per method, what it attaches: { 0 }-terminated. */
+	const struct probe *probes[M_FENTRY + 1];
+	const char *tracepoints_since;	/* the kernel with all its tracepoints */
 	/* The program text of m, substituted. */
 	void (*build)(struct text *t, enum method m);
-	const struct probe *(*probes)(enum method m);
 	int family;		/* 4, 6, or 0: from -4 / -6 */
 	const char *check;	/* NULL, or stop after "compile" / "load" */
 };
