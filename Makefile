@@ -47,6 +47,9 @@ COMMON_OBJS = $(patsubst %,$(OBJ)/%.o,$(COMMON))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
 
 .PHONY: all clean install uninstall check unit-test test bench
+# Objects and generated text are intermediates of pattern rules: keep them,
+# or every make rebuilds everything.
+.SECONDARY:
 all: $(patsubst %,$(OUT)/%,$(TOOLS))
 
 $(OUT)/%: $(OBJ)/%.o $(OBJ)/%_text.o $(COMMON_OBJS) | $(OUT)
