@@ -180,14 +180,21 @@ static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 		int err = errno ? errno : EINVAL;
 		const char *last = "";
 
-		/* The verifier's last line is the useful one. */
-		if (log && *log) {
+		/*
+		 * The verifier's last line says why, but for the statistics
+		 * it may append ("processed N insns", "verification time").
+		 */
+		while (log && *log) {
 			char *end = log + strlen(log);
 
 			while (end > log && end[-1] == '\n')
 				*--end = '\0';
 			last = strrchr(log, '\n');
 			last = last ? last + 1 : log;
+			if (last == log || (strncmp(last, "processed ", 10) &&
+					    strncmp(last, "verification time", 17)))
+				break;
+			*(char *)(last - 1) = '\0';
 		}
 		set_err(p, err, "failed to load BPF function %s: %s%s%s", fn,
 			strerror(err), *last ? ": " : "", last);
