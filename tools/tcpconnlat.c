@@ -11,12 +11,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bcc/libbpf.h>
@@ -87,14 +85,6 @@ static const struct arg_spec spec = {
 	.opts = opts,
 	.nopts = sizeof(opts) / sizeof(opts[0]),
 };
-
-static volatile int exiting;	/* set by SIGINT/SIGTERM */
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
 
 /*
  * The program for method m, substituted the way the original substitutes
@@ -269,18 +259,11 @@ int main(int argc, char **argv)
 		.build = build_text,
 	};
 	struct output out = { 0 };
-	/*
-	 * SA_RESTART: a write blocked on a full pipe or a paused terminal
-	 * finishes instead of failing with EINTR; the waits (clock_nanosleep,
-	 * poll) are never restarted, so a signal still ends them at once.
-	 */
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct text why = { 0 }, t = { 0 };
 	enum method cand[3], chosen = M_AUTO;
 	struct bprog *p = NULL;
 	uint64_t skipped = 0;
 	int skipped_fd, ret = 1;
-	char headers[300];
 
 	args_parse(&spec, argc, argv);
 	methods.family = env.ipv4 ? 4 : env.ipv6 ? 6 : 0;
@@ -301,25 +284,12 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	if (geteuid() != 0) {
-		fail("must be run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (try: sudo tcpconnlat)");
+	if (!tool_host_ready())
 		goto cleanup;
-	}
-	if (!tool_headers_present(headers, sizeof(headers))) {
-		struct utsname u;
-
-		uname(&u);
-		fail("kernel headers not found at %s: install linux-headers-%s, or run scripts/setup.sh",
-		     headers, u.release);
-		goto cleanup;
-	}
 	/* Ctrl-C from now on (compiling takes a while) ends us cleanly. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
-	signal(SIGPIPE, SIG_IGN);
-	p = tool_start_any(&methods, env.attach, &chosen, &exiting);
-	if (exiting) {
+	tool_catch_signals();
+	p = tool_start_any(&methods, env.attach, &chosen, &tool_exiting);
+	if (tool_exiting) {
 		ret = 0;
 		goto cleanup;
 	}
@@ -359,9 +329,9 @@ int main(int argc, char **argv)
 		printf("%-7s %-12s %-2s %-16s %-16s %-5s %s\n", "PID", "COMM", "IP",
 		       "SADDR", "DADDR", "DPORT", "LAT(ms)");
 	ret = 0;
-	while (!exiting && !out.broken && !ferror(stdout)) {
+	while (!tool_exiting && !out.broken && !ferror(stdout)) {
 		/* A short timeout bounds the wait for a signal that lands
-		 * between the check of exiting and the poll. */
+		 * between the check of tool_exiting and the poll. */
 		int r = bprog__poll(p, 200);
 
 		if (r < 0 && r != -EINTR) {

@@ -8,14 +8,12 @@
  * used where the kernel has them.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,14 +98,6 @@ static const struct arg_spec spec = {
 	.opts = opts,
 	.nopts = sizeof(opts) / sizeof(opts[0]),
 };
-
-static volatile int exiting;	/* set by SIGINT/SIGTERM */
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
 
 /* bcc's containers.filter_by_containers(), as text. */
 static void add_container_filter(struct text *t)
@@ -347,7 +337,7 @@ out:
 /* Sleep until *deadline, or until a signal asks us to stop. */
 static void sleep_until(const struct timespec *deadline)
 {
-	while (!exiting && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+	while (!tool_exiting && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
 					   deadline, NULL) == EINTR)
 		;
 }
@@ -365,15 +355,8 @@ int main(int argc, char **argv)
 	};
 	struct report_opts ro = { 0 };
 	struct counts c = { 0 };
-	/*
-	 * SA_RESTART: a write blocked on a full pipe or a paused terminal
-	 * finishes instead of failing with EINTR; the waits (clock_nanosleep,
-	 * poll) are never restarted, so a signal still ends them at once.
-	 */
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	enum method cand[3], chosen = M_AUTO;
 	struct text t = { 0 }, why = { 0 };
-	char headers[300];
 	struct timespec next;
 	int i, ret = 1;
 
@@ -398,18 +381,8 @@ int main(int argc, char **argv)
 			return 0;
 	}
 
-	if (geteuid() != 0) {
-		fail("must be run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (try: sudo tcptop)");
+	if (!tool_host_ready())
 		return 1;
-	}
-	if (!tool_headers_present(headers, sizeof(headers))) {
-		struct utsname u;
-
-		uname(&u);
-		fail("kernel headers not found at %s: install linux-headers-%s, or run scripts/setup.sh",
-		     headers, u.release);
-		return 1;
-	}
 	for (i = 0; i < 2; i++) {
 		const char *path = i ? env.mntnsmap : env.cgroupmap;
 		int fd;
@@ -429,20 +402,17 @@ int main(int argc, char **argv)
 	 * Before attaching: a Ctrl-C during the slow compile must still reach
 	 * the cleanup (a tracefs kprobe_events entry would outlive us).
 	 */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A closed pipe ends us quietly through EPIPE, not by a signal. */
-	signal(SIGPIPE, SIG_IGN);
+	tool_catch_signals();
 
-	c.p = tool_start_any(&methods, env.attach, &chosen, &exiting);
+	c.p = tool_start_any(&methods, env.attach, &chosen, &tool_exiting);
 	if (!c.p)
-		return exiting ? 0 : 1;
+		return tool_exiting ? 0 : 1;
 	if (env.verbose || env.check)
 		fprintf(stderr, "tcptop: %s method: %s\n",
 			!env.check ? "attached" :
 			*env.check == 'c' ? "compiled" : "loaded",
 			method_names[chosen]);
-	if (env.check || exiting) {
+	if (env.check || tool_exiting) {
 		ret = 0;
 		goto cleanup;
 	}
@@ -479,7 +449,7 @@ int main(int argc, char **argv)
 
 		next.tv_sec += env.interval;
 		sleep_until(&next);
-		last = exiting;
+		last = tool_exiting;
 		err = print_interval(&c, &ro);
 		if (err == -EPIPE)
 			break;

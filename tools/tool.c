@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* tool: faults, host checks and attach methods shared by both tools. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,47 @@ bool tool_headers_present(char *dir, size_t len)
 	snprintf(path, sizeof(path), "/lib/modules/%s/source/include/linux",
 		 u.release);
 	return access(path, R_OK) == 0;
+}
+
+bool tool_host_ready(void)
+{
+	char headers[300];
+	struct utsname u;
+
+	if (geteuid() != 0) {
+		fail("must be run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (try: sudo %s)",
+		     program_invocation_short_name);
+		return false;
+	}
+	if (!tool_headers_present(headers, sizeof(headers))) {
+		uname(&u);
+		fail("kernel headers not found at %s: install linux-headers-%s, or run scripts/setup.sh",
+		     headers, u.release);
+		return false;
+	}
+	return true;
+}
+
+volatile int tool_exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	tool_exiting = 1;
+}
+
+void tool_catch_signals(void)
+{
+	/*
+	 * SA_RESTART: a write blocked on a full pipe or a paused terminal
+	 * finishes instead of failing with EINTR; the waits (clock_nanosleep,
+	 * poll) are never restarted, so a signal still ends them at once.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 bool tool_kprobes_available(void)

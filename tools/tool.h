@@ -18,6 +18,18 @@ void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether bcc can find kernel headers; dir gets where they were expected. */
 bool tool_headers_present(char *dir, size_t len);
 
+/* Root, and kernel headers for bcc: false after saying what is missing. */
+bool tool_host_ready(void);
+
+/* Set by SIGINT or SIGTERM once tool_catch_signals() ran. */
+extern volatile int tool_exiting;
+
+/*
+ * SIGINT/SIGTERM set tool_exiting; SIGPIPE is ignored, so a closed pipe
+ * ends the tool quietly through EPIPE.
+ */
+void tool_catch_signals(void);
+
 /* Whether kprobes can be attached (kprobe PMU, or tracefs kprobe_events). */
 bool tool_kprobes_available(void);
 
