@@ -10,7 +10,7 @@ TOOLS = \
 	tcpconnlat
 
 # Linked into every tool and unit test.
-COMMON = bccprog args btf_off text tool tcptop_report
+COMMON = bccprog args btf_off kcompat text tool tcptop_report
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -60,9 +60,9 @@ $(OBJ)/%.o: tools/%.c | $(OBJ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-# Each tool embeds every bpf_text/<tool>_*.bpf.c.
+# Each tool embeds every bpf_text/<tool>_*.bpf.c and bpf_text/shared_*.bpf.c.
 .SECONDEXPANSION:
-$(GEN)/%_text.c: $$(wildcard bpf_text/$$*_*.bpf.c) scripts/embed.sh | $(GEN)
+$(GEN)/%_text.c: $$(wildcard bpf_text/$$*_*.bpf.c bpf_text/shared_*.bpf.c) scripts/embed.sh | $(GEN)
 	$(call msg,EMBED,$@)
 	$(Q)scripts/embed.sh $@ $(filter %.bpf.c,$^)
 

@@ -1,14 +1,10 @@
-// tcpconnlat: what every method shares. With tcpconnlat_kprobe.bpf.c this
-// is bcc's tools/tcpconnlat.py program (the current one: -L, -4/-6, -p by
-// process), with the fixes listed under "Differences from bcc" in
-// README.md. The tool prepends "#define MIN_LATENCY" and fills in the
-// minimum latency and the PID test as bcc does. The event structs must
-// match tools/tcpconnlat.h.
-
-#include <uapi/linux/ptrace.h>
-#include <net/sock.h>
-#include <net/tcp_states.h>
-#include <bcc/proto.h>
+// tcpconnlat: what every method shares. With tcpconnlat_headers.bpf.c
+// before it and tcpconnlat_kprobe.bpf.c after it, this is bcc's
+// tools/tcpconnlat.py program (the current one: -L, -4/-6, -p by process),
+// with the fixes listed under "Differences from bcc" in README.md. The BTF
+// methods put shared_kernel.bpf.c before it instead of the headers. The
+// tool prepends "#define MIN_LATENCY" and fills in the minimum latency and
+// the PID test as bcc does. The event structs must match tools/tcpconnlat.h.
 
 struct info_t {
     u64 ts;

@@ -16,7 +16,7 @@ KFUNC_PROBE(tcp_v6_connect, struct sock *sk)
 // unreachable) will never complete: forget it.
 KFUNC_PROBE(tcp_set_state, struct sock *sk, int state)
 {
-    if (sk->__sk_common.skc_state == TCP_SYN_SENT && state != TCP_SYN_SENT)
+    if (SK_STATE(sk) == TCP_SYN_SENT && state != TCP_SYN_SENT)
         start.delete(&sk);
     return 0;
 }
@@ -24,7 +24,7 @@ KFUNC_PROBE(tcp_set_state, struct sock *sk, int state)
 // Handshake completion (or a reset), as in the kprobe method.
 KFUNC_PROBE(tcp_rcv_state_process, struct sock *sk)
 {
-    if (sk->__sk_common.skc_state != TCP_SYN_SENT)
+    if (SK_STATE(sk) != TCP_SYN_SENT)
         return 0;
     return report(ctx, sk);
 }

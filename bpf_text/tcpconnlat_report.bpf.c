@@ -1,6 +1,8 @@
 // tcpconnlat, shared by the tracepoint and fentry methods (follows
-// tcpconnlat_common.bpf.c): the handshake of sk has been answered (a
-// SYN-ACK or a reset): report it as the kprobe method does, and forget it.
+// tcpconnlat_common.bpf.c and shared_sock.bpf.c): the handshake of sk has
+// been answered (a SYN-ACK or a reset): report it as the kprobe method
+// does, and forget it. The tool fills in the minimum latency and the PID
+// and family tests.
 static inline int report(void *ctx, struct sock *sk)
 {
     struct info_t info;
@@ -27,18 +29,13 @@ static inline int report(void *ctx, struct sock *sk)
     }
 #endif
 
-    u16 family = 0, lport = 0, dport = 0;
-    bpf_probe_read_kernel(&family, sizeof(family), &sk->__sk_common.skc_family);
-    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);
-    bpf_probe_read_kernel(&dport, sizeof(dport), &sk->__sk_common.skc_dport);
+    u16 family = SK_FAMILY(sk), lport = SK_LPORT(sk), dport = SK_DPORT(sk);
 
     if (family == AF_INET) {
         struct ipv4_data_t data4 = {.pid = info.pid, .ip = 4};
         data4.ts_us = now / 1000;
-        bpf_probe_read_kernel(&data4.saddr, sizeof(data4.saddr),
-            &sk->__sk_common.skc_rcv_saddr);
-        bpf_probe_read_kernel(&data4.daddr, sizeof(data4.daddr),
-            &sk->__sk_common.skc_daddr);
+        data4.saddr = SK_SADDR4(sk);
+        data4.daddr = SK_DADDR4(sk);
         data4.lport = lport;
         data4.dport = ntohs(dport);
         data4.delta_us = delta_us;
@@ -48,10 +45,8 @@ static inline int report(void *ctx, struct sock *sk)
     } else if (family == AF_INET6) {
         struct ipv6_data_t data6 = {.pid = info.pid, .ip = 6};
         data6.ts_us = now / 1000;
-        bpf_probe_read_kernel(&data6.saddr, sizeof(data6.saddr),
-            sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
-        bpf_probe_read_kernel(&data6.daddr, sizeof(data6.daddr),
-            sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32);
+        SK_SADDR6(sk, &data6.saddr);
+        SK_DADDR6(sk, &data6.daddr);
         data6.lport = lport;
         data6.dport = ntohs(dport);
         data6.delta_us = delta_us;

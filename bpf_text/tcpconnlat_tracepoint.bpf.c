@@ -1,15 +1,6 @@
 // tcpconnlat, tracepoint method (follows tcpconnlat_report.bpf.c): the
 // stable sock:inet_sock_set_state and tcp:tcp_receive_reset tracepoints,
-// as raw tracepoints. struct sock's sk_protocol is read at the offset the
-// tool took from the kernel's BTF, never from headers.
-
-static inline int sk_proto_is_tcp(struct sock *sk)
-{
-    u16 protocol = 0;
-    bpf_probe_read_kernel(&protocol, sizeof(protocol),
-        (void *)sk + SK_PROTOCOL_OFFSET);
-    return protocol == IPPROTO_TCP;
-}
+// as raw tracepoints.
 
 // CLOSE -> SYN_SENT happens in tcp_v4_connect(), in the connecting task
 // (tcp_v6_connect() too, or calls it): remember who and when.
@@ -35,7 +26,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
         return 0;
     }
     // Not MPTCP's or SCTP's own sockets, which pass through SYN_SENT too.
-    if (newstate != TCP_SYN_SENT || !sk_proto_is_tcp(sk))
+    if (newstate != TCP_SYN_SENT || !SK_IS_TCP(sk))
         return 0;
     return record_start(sk);
 }
@@ -45,11 +36,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
-    u8 state = 0;
-
-    bpf_probe_read_kernel(&state, sizeof(state),
-        (void *)&sk->__sk_common.skc_state);
-    if (state != TCP_SYN_SENT)
+    if (SK_STATE(sk) != TCP_SYN_SENT)
         return 0;
     return report(ctx, sk);
 }

@@ -1,6 +1,7 @@
-// Shared by the tracepoint and fentry methods: add bytes to the row of the
-// current process and this connection. Fields beyond struct sock_common are
-// read at offsets the tool took from the kernel's BTF, never from headers.
+// Shared by the tracepoint and fentry methods (follows tcptop_maps.bpf.c):
+// add bytes to the row of the current process and this connection. Every
+// field is read at the offset the tool took from the kernel's BTF. The tool
+// fills in the PID and family tests.
 #define DIR_SEND 0
 #define DIR_RECV 1
 
@@ -13,23 +14,17 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
 
     u32 pid = bpf_get_current_pid_tgid() >> 32;
     FILTER_PID
-    u16 dport = 0, family = 0;
+    u16 family = SK_FAMILY(sk);
     u64 *val, zero = 0;
-    bpf_probe_read_kernel(&family, sizeof(family),
-        &sk->__sk_common.skc_family);
     FILTER_FAMILY
 
     if (family == AF_INET) {
         struct ipv4_key_t ipv4_key = {.pid = pid, .gen = current_gen()};
         bpf_get_current_comm(&ipv4_key.name, sizeof(ipv4_key.name));
-        bpf_probe_read_kernel(&ipv4_key.saddr, sizeof(ipv4_key.saddr),
-            &sk->__sk_common.skc_rcv_saddr);
-        bpf_probe_read_kernel(&ipv4_key.daddr, sizeof(ipv4_key.daddr),
-            &sk->__sk_common.skc_daddr);
+        ipv4_key.saddr = SK_SADDR4(sk);
+        ipv4_key.daddr = SK_DADDR4(sk);
         ipv4_key.lport = lport;
-        bpf_probe_read_kernel(&dport, sizeof(dport),
-            &sk->__sk_common.skc_dport);
-        ipv4_key.dport = ntohs(dport);
+        ipv4_key.dport = ntohs(SK_DPORT(sk));
         if (dir == DIR_SEND)
             val = ipv4_send_bytes.lookup_or_try_init(&ipv4_key, &zero);
         else
@@ -39,14 +34,10 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
     } else if (family == AF_INET6) {
         struct ipv6_key_t ipv6_key = {.pid = pid, .gen = current_gen()};
         bpf_get_current_comm(&ipv6_key.name, sizeof(ipv6_key.name));
-        bpf_probe_read_kernel(&ipv6_key.saddr, sizeof(ipv6_key.saddr),
-            &sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
-        bpf_probe_read_kernel(&ipv6_key.daddr, sizeof(ipv6_key.daddr),
-            &sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32);
+        SK_SADDR6(sk, &ipv6_key.saddr);
+        SK_DADDR6(sk, &ipv6_key.daddr);
         ipv6_key.lport = lport;
-        bpf_probe_read_kernel(&dport, sizeof(dport),
-            &sk->__sk_common.skc_dport);
-        ipv6_key.dport = ntohs(dport);
+        ipv6_key.dport = ntohs(SK_DPORT(sk));
         if (dir == DIR_SEND)
             val = ipv6_send_bytes.lookup_or_try_init(&ipv6_key, &zero);
         else
@@ -56,12 +47,4 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
     // else drop
 
     return 0;
-}
-
-static inline int sock_proto_is_tcp(struct sock *sk)
-{
-    u16 protocol = 0;
-    bpf_probe_read_kernel(&protocol, sizeof(protocol),
-        (void *)sk + SK_PROTOCOL_OFFSET);
-    return protocol == IPPROTO_TCP;
 }

@@ -1,11 +1,11 @@
 // Sent bytes: fexit of tcp_sendmsg() has both the socket and the result
 // (kernels 5.5+ that allow BPF trampolines, without sock_send_length).
+struct msghdr;
+
 KRETFUNC_PROBE(tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size,
                int ret)
 {
     if (ret <= 0)
         return 0;
-    u16 lport = 0;
-    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);
-    return count_bytes(sk, ret, DIR_SEND, lport);
+    return count_bytes(sk, ret, DIR_SEND, SK_LPORT(sk));
 }

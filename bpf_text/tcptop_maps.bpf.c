@@ -1,7 +1,5 @@
-#include <uapi/linux/ptrace.h>
-#include <net/sock.h>
-#include <bcc/proto.h>
-#include <linux/tcp.h>
+// tcptop's maps and the receive accounting every method shares. Follows
+// the kernel definitions and shared_sock.bpf.c.
 
 struct ipv4_key_t {
     u32 pid;
@@ -61,23 +59,14 @@ static inline void count_dropped()
     dropped.atomic_increment(0);
 }
 
-static inline u32 read_copied_seq(struct sock *sk)
-{
-    u32 seq = 0;
-    bpf_probe_read_kernel(&seq, sizeof(seq), (void *)sk + TCP_COPIED_SEQ_OFFSET);
-    return seq;
-}
-
 // Start counting this socket's reads from its current copied_seq. fresh:
 // it was first seen in the middle of a read, whose first chunk is owed.
 static inline void rcv_reset(struct sock *sk, u32 fresh)
 {
-    u32 seq = read_copied_seq(sk);
+    u32 seq = TCP_COPIED_SEQ(sk);
     struct rcv_seq_t now = {.copied_seq = seq, .base = seq, .fresh = fresh};
-    bpf_probe_read_kernel(&now.lport, sizeof(now.lport),
-        &sk->__sk_common.skc_num);
-    bpf_probe_read_kernel(&now.dport, sizeof(now.dport),
-        &sk->__sk_common.skc_dport);
+    now.lport = SK_LPORT(sk);
+    now.dport = SK_DPORT(sk);
     if (rcv_seq.update(&sk, &now))
         count_dropped();
 }
@@ -88,12 +77,10 @@ static inline void rcv_reset(struct sock *sk, u32 fresh)
 // the connection's local port, even after a close zeroed skc_num.
 static inline int rcv_advance(struct sock *sk, int first_guess, u16 *lport)
 {
-    u16 num = 0, dport = 0;
-    bpf_probe_read_kernel(&num, sizeof(num), &sk->__sk_common.skc_num);
-    bpf_probe_read_kernel(&dport, sizeof(dport), &sk->__sk_common.skc_dport);
+    u16 num = SK_LPORT(sk), dport = SK_DPORT(sk);
     struct rcv_seq_t *last = rcv_seq.lookup(&sk);
     if (last && last->dport == dport && (num == 0 || num == last->lport)) {
-        u32 seq = read_copied_seq(sk);
+        u32 seq = TCP_COPIED_SEQ(sk);
         int advance = seq - last->copied_seq;
         last->copied_seq = seq;
         *lport = last->lport;

@@ -20,7 +20,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
     struct sock *sk = (struct sock *)ctx->args[0];
     int newstate = (int)ctx->args[2];
 
-    if (newstate == TCP_ESTABLISHED && sock_proto_is_tcp(sk))
+    if (newstate == TCP_ESTABLISHED && SK_IS_TCP(sk))
         rcv_reset(sk, 0);
     return 0;
 }
@@ -43,13 +43,13 @@ RAW_TRACEPOINT_PROBE(sock_recv_length)
     int ret = (int)ctx->args[1];
     int flags = (int)ctx->args[2];
 
-    if (ret <= 0 || (flags & MSG_PEEK) || !sock_proto_is_tcp(sk))
+    if (ret <= 0 || (flags & MSG_PEEK) || !SK_IS_TCP(sk))
         return 0;
     struct rcv_seq_t *last = rcv_seq.lookup(&sk);
     if (!last || !last->fresh)
         return 0;
     last->fresh = 0;
-    int missed = ret - (int)(read_copied_seq(sk) - last->base);
+    int missed = ret - (int)(TCP_COPIED_SEQ(sk) - last->base);
     if (missed > 0)
         count_bytes(sk, missed, DIR_RECV, last->lport);
     return 0;

@@ -1,12 +1,12 @@
 // Before Linux 6.5, sendfile() and splice() to a socket reached TCP as
 // tcp_sendpage(), not tcp_sendmsg(): added to the fentry method when the
 // kernel has it.
+struct page;
+
 KRETFUNC_PROBE(tcp_sendpage, struct sock *sk, struct page *page, int offset,
                size_t size, int flags, int ret)
 {
     if (ret <= 0)
         return 0;
-    u16 lport = 0;
-    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);
-    return count_bytes(sk, ret, DIR_SEND, lport);
+    return count_bytes(sk, ret, DIR_SEND, SK_LPORT(sk));
 }

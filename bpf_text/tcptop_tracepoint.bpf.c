@@ -6,9 +6,7 @@ RAW_TRACEPOINT_PROBE(sock_send_length)
     struct sock *sk = (struct sock *)ctx->args[0];
     int size = (int)ctx->args[1];
 
-    if (size <= 0 || !sock_proto_is_tcp(sk))
+    if (size <= 0 || !SK_IS_TCP(sk))
         return 0;
-    u16 lport = 0;
-    bpf_probe_read_kernel(&lport, sizeof(lport), &sk->__sk_common.skc_num);
-    return count_bytes(sk, size, DIR_SEND, lport);
+    return count_bytes(sk, size, DIR_SEND, SK_LPORT(sk));
 }

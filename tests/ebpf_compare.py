@@ -31,8 +31,9 @@ def content_diff(ref, ours):
         if line.startswith(("---", "+++", "@@")):
             continue
         # BTF offsets differ between kernels: compare their place, not value.
-        lines.append(re.sub(r"\(void \*\)(\w+) \+ \d+", r"(void *)\1 + OFFSET",
-                            line))
+        line = re.sub(r"\(void \*\)(\w+|\(sk\)) \+ \d+", r"(void *)\1 + OFFSET",
+                      line)
+        lines.append(re.sub(r"SK_READ\(sk, \d+,", "SK_READ(sk, OFFSET,", line))
     return lines
 
 

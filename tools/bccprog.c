@@ -77,6 +77,16 @@ const char *bprog__errmsg(const struct bprog *p)
 	return p ? p->err : compile_err;
 }
 
+/*
+ * Newer kernel headers (6.12's asm/ibt.h, asm/current.h) warn under bcc's
+ * clang on every start; they are the kernel's, not the program's, and a
+ * tool's stderr is for its own messages.
+ */
+static const char *cflags[] = {
+	"-Wno-ignored-attributes",
+	"-Wno-duplicate-decl-specifier",
+};
+
 struct bprog *bprog__compile(const char *text)
 {
 	struct bprog *p = calloc(1, sizeof(*p));
@@ -87,7 +97,9 @@ struct bprog *bprog__compile(const char *text)
 		return NULL;
 	}
 	/* allow_rlimit: raise RLIMIT_MEMLOCK for maps on pre-5.11 kernels. */
-	p->mod = bpf_module_create_c_from_string(text, 0, NULL, 0, true, NULL);
+	p->mod = bpf_module_create_c_from_string(text, 0, cflags,
+						 sizeof(cflags) / sizeof(cflags[0]),
+						 true, NULL);
 	if (!p->mod) {
 		set_err(NULL, EINVAL,
 			"failed to compile the BPF program (compiler messages above)");

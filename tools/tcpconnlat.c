@@ -26,9 +26,10 @@
 #include "text.h"
 #include "tool.h"
 
-extern const char bpf_tcpconnlat_common[], bpf_tcpconnlat_kprobe[],
-	bpf_tcpconnlat_report[], bpf_tcpconnlat_tracepoint[],
-	bpf_tcpconnlat_fentry[];
+extern const char bpf_tcpconnlat_headers[], bpf_tcpconnlat_common[],
+	bpf_tcpconnlat_kprobe[], bpf_tcpconnlat_report[],
+	bpf_tcpconnlat_tracepoint[], bpf_tcpconnlat_fentry[],
+	bpf_shared_kernel[], bpf_shared_sock[];
 
 
 static struct env {
@@ -98,11 +99,14 @@ static void build_text(struct text *t, enum method m)
 	if (duration_us > 0)
 		text_add(t, "#define MIN_LATENCY\n");
 	text_add(t, "\n");
+	/* The kprobe program is bcc's, with its headers. */
+	text_add(t, m == M_KPROBE ? bpf_tcpconnlat_headers : bpf_shared_kernel);
 	text_add(t, bpf_tcpconnlat_common);
 	if (m == M_KPROBE) {
 		text_add(t, "\n");
 		text_add(t, bpf_tcpconnlat_kprobe);
 	} else {
+		text_add(t, bpf_shared_sock);
 		text_add(t, "\n");
 		text_add(t, bpf_tcpconnlat_report);
 		text_add(t, "\n");
@@ -122,14 +126,12 @@ static void build_text(struct text *t, enum method m)
 	/* The kprobe method filters as the original: by what it attaches. */
 	if (env.ipv4 || env.ipv6) {
 		snprintf(buf, sizeof(buf),
-			 "u16 family = 0; bpf_probe_read_kernel(&family, sizeof(family), &sk->__sk_common.skc_family); if (family != %s) { return 0; }",
+			 "u16 family = SK_FAMILY(sk); if (family != %s) { return 0; }",
 			 env.ipv4 ? "AF_INET" : "AF_INET6");
 		text_replace(t, "FAMILY_CHECK", buf);
 	} else {
 		text_replace(t, "FAMILY_CHECK", "");
 	}
-	if (m == M_TRACEPOINT)
-		tool_subst_offset(t, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
 }
 
 /*
@@ -278,7 +280,7 @@ int main(int argc, char **argv)
 			 cand[0] : M_KPROBE;
 		fprintf(stderr, "tcpconnlat: attach method: %s\n",
 			method_names[chosen]);
-		build_text(&t, chosen);
+		tool_text(&methods, chosen, &t);
 		printf("%s\n", text_str(&t));
 		ret = 0;
 		goto cleanup;
@@ -305,7 +307,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (env.verbose) {
-		build_text(&t, chosen);
+		tool_text(&methods, chosen, &t);
 		printf("%s\n", text_str(&t));
 	}
 

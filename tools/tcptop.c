@@ -26,10 +26,11 @@
 #include "text.h"
 #include "tool.h"
 
-extern const char bpf_tcptop_maps[], bpf_tcptop_kprobe[], bpf_tcptop_count[],
-	bpf_tcptop_recv[], bpf_tcptop_tracepoint[], bpf_tcptop_fentry[],
-	bpf_tcptop_sendpage[], bpf_tcptop_cgroupfilter[],
-	bpf_tcptop_mntnsfilter[];
+extern const char bpf_tcptop_headers[], bpf_tcptop_maps[],
+	bpf_tcptop_kprobe[], bpf_tcptop_count[], bpf_tcptop_recv[],
+	bpf_tcptop_tracepoint[], bpf_tcptop_fentry[], bpf_tcptop_sendpage[],
+	bpf_tcptop_cgroupfilter[], bpf_tcptop_mntnstypes[],
+	bpf_tcptop_mntnsfilter[], bpf_shared_kernel[], bpf_shared_sock[];
 
 static const char *const sort_names[] = { "all", "sent", "received", NULL };
 
@@ -99,8 +100,12 @@ static const struct arg_spec spec = {
 	.nopts = sizeof(opts) / sizeof(opts[0]),
 };
 
-/* bcc's containers.filter_by_containers(), as text. */
-static void add_container_filter(struct text *t)
+/*
+ * bcc's containers.filter_by_containers(), as text. with_types: bcc's
+ * struct mnt_namespace and its includes (the kprobe program; the filter
+ * itself reads every field at its BTF offset).
+ */
+static void add_container_filter(struct text *t, bool with_types)
 {
 	struct text part = { 0 };
 
@@ -115,6 +120,8 @@ static void add_container_filter(struct text *t)
 			    "            return 0;\n        }\n        ");
 	}
 	if (env.mntnsmap) {
+		if (with_types)
+			text_add(&part, bpf_tcptop_mntnstypes);
 		text_add(&part, bpf_tcptop_mntnsfilter);
 		text_replace(&part, "MOUNT_NS_PATH", env.mntnsmap);
 		text_add(t, text_str(&part));
@@ -132,12 +139,18 @@ static void build_text(struct text *t, enum method m)
 	struct text prog = { 0 };
 	char buf[64];
 
+	/* The kprobe program is bcc's: its headers, its order. */
 	text_add(&prog, "\n");
-	text_add(&prog, bpf_tcptop_maps);
 	if (m == M_KPROBE) {
+		text_add(&prog, bpf_tcptop_headers);
+		text_add(&prog, bpf_shared_sock);
+		text_add(&prog, bpf_tcptop_maps);
 		text_add(&prog, "\n");
 		text_add(&prog, bpf_tcptop_kprobe);
 	} else {
+		text_add(t, bpf_shared_kernel);
+		text_add(&prog, bpf_shared_sock);
+		text_add(&prog, bpf_tcptop_maps);
 		text_add(&prog, bpf_tcptop_count);
 		text_add(&prog, bpf_tcptop_recv);
 		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint :
@@ -158,9 +171,7 @@ static void build_text(struct text *t, enum method m)
 		text_replace(&prog, "FILTER_FAMILY",
 			     "if (family != AF_INET6) { return 0; }");
 	text_replace(&prog, "FILTER_FAMILY", "");
-	tool_subst_offset(&prog, "TCP_COPIED_SEQ_OFFSET", "tcp_sock", "copied_seq");
-	tool_subst_offset(&prog, "SK_PROTOCOL_OFFSET", "sock", "sk_protocol");
-	add_container_filter(t);
+	add_container_filter(t, m == M_KPROBE);
 	tool_subst_offset(t, "TASK_NSPROXY_OFFSET", "task_struct", "nsproxy");
 	tool_subst_offset(t, "NSPROXY_MNT_NS_OFFSET", "nsproxy", "mnt_ns");
 	tool_subst_offset(t, "MNT_NS_INUM_OFFSET", "mnt_namespace", "ns.inum");
@@ -372,7 +383,7 @@ int main(int argc, char **argv)
 		}
 		text_free(&why);
 		fprintf(stderr, "tcptop: attach method: %s\n", method_names[cand[0]]);
-		build_text(&t, cand[0]);
+		tool_text(&methods, cand[0], &t);
 		fputs(text_str(&t), stdout);
 		fputc('\n', stdout);
 		fflush(stdout);

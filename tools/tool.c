@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "btf_off.h"
+#include "kcompat.h"
 #include "tool.h"
 
 const char *const method_names[] = {
@@ -111,6 +112,32 @@ void tool_subst_offset(struct text *t, const char *token, const char *sname,
 		snprintf(buf, sizeof(buf), "offsetof(struct %s, %s)", sname,
 			 member);
 	text_replace(t, token, buf);
+}
+
+/* The struct sock fields of bpf_text/shared_sock.bpf.c. */
+static const struct {
+	const char *token, *sname, *member;
+} sock_fields[] = {
+	{ "SKC_FAMILY_OFF", "sock", "__sk_common.skc_family" },
+	{ "SKC_STATE_OFF", "sock", "__sk_common.skc_state" },
+	{ "SKC_NUM_OFF", "sock", "__sk_common.skc_num" },
+	{ "SKC_DPORT_OFF", "sock", "__sk_common.skc_dport" },
+	{ "SKC_RCV_SADDR_OFF", "sock", "__sk_common.skc_rcv_saddr" },
+	{ "SKC_DADDR_OFF", "sock", "__sk_common.skc_daddr" },
+	{ "SKC_V6_RCV_SADDR_OFF", "sock", "__sk_common.skc_v6_rcv_saddr" },
+	{ "SKC_V6_DADDR_OFF", "sock", "__sk_common.skc_v6_daddr" },
+	{ "SK_PROTOCOL_OFF", "sock", "sk_protocol" },
+	{ "TCP_COPIED_SEQ_OFF", "tcp_sock", "copied_seq" },
+};
+
+void tool_text(const struct tool_methods *o, enum method m, struct text *t)
+{
+	if (m == M_KPROBE)
+		kcompat_prelude(t);
+	o->build(t, m);
+	for (size_t i = 0; i < sizeof(sock_fields) / sizeof(sock_fields[0]); i++)
+		tool_subst_offset(t, sock_fields[i].token, sock_fields[i].sname,
+				  sock_fields[i].member);
 }
 
 static enum method method_of(const char *name)
@@ -235,7 +262,7 @@ struct bprog *tool_start(const struct tool_methods *o, enum method m,
 	struct bprog *p;
 	int e = 0;
 
-	o->build(&t, m);
+	tool_text(o, m, &t);
 	p = bprog__compile(text_str(&t));
 	text_free(&t);
 	if (!p) {

@@ -65,6 +65,13 @@ struct tool_methods {
 };
 
 /*
+ * The program text of m: for kprobe, a prelude for kernel headers newer
+ * than libbcc (kcompat.h); the tool's text; struct sock offsets from BTF
+ * (bpf_text/shared_sock.bpf.c).
+ */
+void tool_text(const struct tool_methods *o, enum method m, struct text *t);
+
+/*
  * Can this kernel run m? (No root needed.) why: "method: what is missing",
  * with the fix.
  */

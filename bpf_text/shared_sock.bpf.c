@@ -1,0 +1,27 @@
+// struct sock as the programs read it: each field at the byte offset the
+// tool took from the running kernel's BTF (the *_OFF placeholders), so no
+// kernel header decides a layout. Follows the kernel's definitions
+// (shared_kernel.bpf.c, or the headers in the kprobe programs). Macros, so
+// that a field a program never reads needs no offset (sk_protocol was a
+// bitfield before Linux 5.6).
+#define SK_READ(sk, off, type) ({ \
+    type __v = 0; \
+    bpf_probe_read_kernel(&__v, sizeof(__v), (void *)(sk) + (off)); \
+    __v; })
+
+#define SK_FAMILY(sk) SK_READ(sk, SKC_FAMILY_OFF, u16)
+#define SK_STATE(sk) SK_READ(sk, SKC_STATE_OFF, u8)
+// The local port, host order (0 once the socket is closed).
+#define SK_LPORT(sk) SK_READ(sk, SKC_NUM_OFF, u16)
+// The remote port, network order.
+#define SK_DPORT(sk) SK_READ(sk, SKC_DPORT_OFF, u16)
+#define SK_SADDR4(sk) SK_READ(sk, SKC_RCV_SADDR_OFF, u32)
+#define SK_DADDR4(sk) SK_READ(sk, SKC_DADDR_OFF, u32)
+#define SK_SADDR6(sk, dst) \
+    bpf_probe_read_kernel(dst, 16, (void *)(sk) + SKC_V6_RCV_SADDR_OFF)
+#define SK_DADDR6(sk, dst) \
+    bpf_probe_read_kernel(dst, 16, (void *)(sk) + SKC_V6_DADDR_OFF)
+// Not MPTCP's or SCTP's own sockets, which pass the same paths.
+#define SK_IS_TCP(sk) (SK_READ(sk, SK_PROTOCOL_OFF, u16) == IPPROTO_TCP)
+// tcp_sock.copied_seq: how far the application has read.
+#define TCP_COPIED_SEQ(sk) SK_READ(sk, TCP_COPIED_SEQ_OFF, u32)
