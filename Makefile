@@ -46,7 +46,7 @@ endif
 COMMON_OBJS = $(patsubst %,$(OBJ)/%.o,$(COMMON))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
 
-.PHONY: all clean install uninstall check unit-test test bench
+.PHONY: all clean install uninstall check unit-test test bench vm-check
 # Objects and generated text are intermediates of pattern rules: keep them,
 # or every make rebuilds everything.
 .SECONDARY:
@@ -89,6 +89,11 @@ check: all unit-test
 	$(Q)/usr/bin/python3 -m pytest -q tests $(PYTEST_ARGS)
 
 test: check
+
+# The live suites inside Debian's 6.1 and 6.12 kernels under qemu, every
+# attach method each offers (tests/vm/check.sh; about 30 minutes under TCG).
+vm-check: all
+	$(Q)tests/vm/check.sh
 
 bench: all
 	$(Q)bench/run.sh

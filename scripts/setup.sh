@@ -21,6 +21,11 @@ fi
 pkgs=(build-essential pkg-config libbpfcc-dev libbpf-dev linux-headers-amd64
       bpfcc-tools python3-bpfcc python3-pytest nftables iproute2 valgrind
       procps util-linux bpftool)
+# make vm-check: Debian's 6.1 (linux-image-amd64) and 6.12 kernels with their
+# headers, booted under qemu with a busybox initramfs (tests/vm/). Only these:
+# qemu's recommends and other kernel flavours are gigabytes.
+pkgs+=(qemu-system-x86 busybox-static cpio xz-utils linux-image-amd64
+       linux-image-6.12-amd64 linux-headers-6.12-amd64)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -29,8 +34,10 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	say "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# INITRD=No: the kernels boot with tests/vm's own initramfs; Debian's
+	# would take minutes to generate, for nothing.
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	INITRD=No apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! mountpoint -q /sys/kernel/tracing 2>/dev/null; then
@@ -54,7 +61,13 @@ mods=/lib/modules/$kver
 # bcc compiles from $mods/source when it exists, with generated headers from
 # $mods/build: on Debian those are linux-headers-*-common and -amd64.
 if [ ! -e "$mods/build/include" ] || [ ! -e "$mods/source/include/linux" ]; then
-	hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)
+	# Debian's default headers (linux-headers-amd64's), not the newest:
+	# the 6.12 ones installed for make vm-check are for its VM.
+	dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+	      grep -o 'linux-headers-[^ ,]*-amd64' | head -n 1 || true)
+	hdr=/usr/src/$dep
+	[ -n "$dep" ] && [ -d "$hdr" ] ||
+		hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)
 	if [ -z "$hdr" ]; then
 		say "no kernel headers under /usr/src; install linux-headers-$kver"
 		exit 1

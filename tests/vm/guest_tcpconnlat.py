@@ -1,0 +1,177 @@
+"""tcpconnlat inside a VM (tests/vm/run.sh): every attach method this
+kernel offers, live, against ground truth (tests/connlat_client.py).
+
+As for tcptop, each method starts its instances once, concurrently, and
+all cases run against them in one network namespace: fast, slow (first SYN
+dropped) and threaded connects, refused ones, abandoned ones (none may
+leave a `start` entry behind: the kprobe and fentry methods' tcp_set_state
+cleanup), and the options -p, -L, -t, -4/-6 and duration_ms.
+
+VM_METHODS names the methods, VM_AUTO the one auto must choose.
+"""
+import os
+import signal
+import tempfile
+
+import pytest
+
+from connlat_util import (HEADER, Netns, check_event, client, client_bg,
+                          drop_all_syns, drop_first_syns, events, finish,
+                          for_conn, start_entries, tool, tool_map,
+                          wait_for_event)
+
+METHODS = os.environ.get("VM_METHODS", "").split()
+AUTO = os.environ.get("VM_AUTO", "")
+START_TIMEOUT = 900
+THRESHOLD_MS = 500
+# name -> (options, timestamp column, LPORT column)
+INSTANCES = {
+    "all": (["-L"], False, True),
+    "v4pid": (["-4", "-p", "PID"], False, False),
+    "v6": (["-6", "-t", "-L"], True, True),
+    "slow": (["-L", str(THRESHOLD_MS)], False, True),
+}
+
+
+class Run:
+    pass
+
+
+def wait_all(bg, recs, ts, lp, timeout=120):
+    wait_for_event(bg, lambda e: all(for_conn(events(bg.out, ts, lp), r)
+                                     for r in recs),
+                   timeout=timeout, timestamp=ts, lport=lp)
+
+
+@pytest.fixture(scope="module", params=METHODS + ["auto"])
+def run(request):
+    method = request.param
+    names = ["all"] if method == "auto" else list(INSTANCES)
+    r = Run()
+    r.method, r.names = method, names
+    with Netns() as ns, tempfile.TemporaryDirectory() as d:
+        ns.nft(drop_first_syns(6000))
+        ns.nft(drop_all_syns(5002).replace("table inet connlat",
+                                           "table inet connlat_drop"))
+        go = os.path.join(d, "go")
+        # The -p target: fast and slow connects over both families.
+        a = client_bg(ns, plan="4:6001,6:6001,4:6000,6:6000", listen=True,
+                      comm=b"client-a".hex(), start_file=go)
+        r.a_pid = a.pid
+        bgs = {}
+        try:
+            for n in names:
+                args = [a_ if a_ != "PID" else str(a.pid)
+                        for a_ in INSTANCES[n][0]]
+                if method == "auto":
+                    args = ["-v"] + args
+                bgs[n] = tool(args, method=method, wait=False)
+            for bg in bgs.values():
+                bg.wait_for(HEADER, START_TIMEOUT)
+            open(go, "w").close()
+            r.a = finish(a)
+            r.thr = client(ns, port=5000, listen=True, thread=True, count=2,
+                           comm=b"worker-thr".hex())
+            r.fast = client(ns, family=6, port=5003, listen=True, count=2)
+            r.refused = client(ns, port=5001, count=1) + \
+                client(ns, family=6, port=5001, count=1)
+            r.abandoned = client(ns, mode="abandon", port=5002, count=300,
+                                 timeout=240)[0]
+            r.marker = client(ns, port=5004, listen=True)
+            allrecs = r.a + r.thr + r.fast + r.refused + r.marker
+            for n, bg in bgs.items():
+                _, ts, lp = INSTANCES[n]
+                wait_all(bg, [x for x in allrecs if wanted(n, x, a.pid)],
+                         ts, lp)
+            m = tool_map(bgs["all"].proc.pid, "start")
+            r.map_type, r.map_max = m["type"], m["max_entries"]
+            r.left = start_entries(m["id"])
+        finally:
+            r.evs, r.err, r.out = {}, {}, {}
+            for n, bg in bgs.items():
+                rc, out, err = bg.stop(signal.SIGINT)
+                _, ts, lp = INSTANCES[n]
+                r.out[n], r.err[n] = out, err
+                r.evs[n] = events(out, ts, lp)
+                assert rc == 0, err
+    return r
+
+
+def wanted(name, rec, a_pid):
+    """Whether instance name must show the connect rec."""
+    if name == "v4pid":
+        return rec["pid"] == a_pid and rec["family"] == 4
+    if name == "v6":
+        return rec["family"] == 6
+    if name == "slow":
+        return rec["dport"] == 6000
+    return True
+
+
+def check_instance(r, name, recs):
+    _, ts, lp = INSTANCES[name]
+    for rec in recs:
+        mine = for_conn(r.evs[name], rec)
+        if wanted(name, rec, r.a_pid):
+            assert len(mine) == 1, (name, rec, r.out[name][-2000:])
+            check_event(mine[0], rec, lport=lp)
+        else:
+            assert mine == [], (name, rec)
+
+
+def test_fast_and_slow_connects(run):
+    for rec in run.a + run.fast:
+        assert rec["result"] == "ok"
+        assert (rec["ms"] > 900) == (rec["dport"] == 6000), rec
+    check_instance(run, "all", run.a + run.fast)
+    for rec in run.a:
+        if rec["dport"] == 6000:
+            e = for_conn(run.evs["all"], rec)[0]
+            assert abs(e["lat"] - rec["ms"]) <= 0.03 * rec["ms"], (e, rec)
+
+
+def test_connect_from_thread(run):
+    for rec in run.thr:
+        assert rec["tid"] != rec["pid"] and rec["result"] == "ok"
+    check_instance(run, "all", run.thr)
+
+
+def test_refused_connects(run):
+    assert [x["result"] for x in run.refused] == ["ECONNREFUSED"] * 2
+    check_instance(run, "all", run.refused)
+
+
+def test_abandoned_connects_leave_no_start_entry(run):
+    ab = run.abandoned
+    assert ab["abandoned"] == 300
+    assert run.map_type == "lru_hash" and run.map_max == 10240
+    mine = [e for e in run.left if e[2] in
+            (ab["pid"], run.a_pid, run.thr[0]["pid"], run.refused[0]["pid"])]
+    assert mine == [], "start entries left behind: %r" % mine[:5]
+    assert not [e for e in run.evs["all"] if e["pid"] == ab["pid"]]
+    check_instance(run, "all", run.marker)
+
+
+@pytest.mark.parametrize("name", ["v4pid", "v6", "slow"])
+def test_options(run, name):
+    if run.method == "auto":
+        pytest.skip("auto runs one instance")
+    recs = run.a + run.thr + run.fast + run.refused + run.marker
+    check_instance(run, name, recs)
+    evs = run.evs[name]
+    if name == "v4pid":
+        assert all(e["pid"] == run.a_pid and e["ip"] == 4 for e in evs)
+    if name == "v6":
+        assert all(e["ip"] == 6 for e in evs)
+        assert evs and evs[0]["time"] == 0.0
+    if name == "slow":
+        assert evs and all(e["lat"] >= THRESHOLD_MS for e in evs)
+
+
+def test_auto_choice_and_verbose(run):
+    if run.method != "auto":
+        pytest.skip("auto only")
+    assert "tcpconnlat: attached method: %s\n" % AUTO in run.err["all"], \
+        run.err["all"]
+    assert run.out["all"].index("BPF_PERF_OUTPUT") < \
+        run.out["all"].index(HEADER)

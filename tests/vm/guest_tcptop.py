@@ -1,0 +1,233 @@
+"""tcptop inside a VM (tests/vm/run.sh): every attach method this kernel
+offers, live, against ground truth.
+
+A tool start costs up to a minute under TCG (clang runs emulated), so each
+method starts its instances once, concurrently, and every case runs
+against them: one traffic plan holds all the cases, each pair of processes
+with a COMM of its own, and each case checks its own rows.
+
+VM_METHODS (e.g. "kprobe fentry") names the methods; VM_AUTO the method
+auto must choose. Run by tests/vm/guest.sh, not by the host's pytest.
+"""
+import os
+import signal
+import types
+
+import pytest
+
+from tcptop_live import (Traffic, assert_exact, parse, start_tools,
+                         stop_single, new_tag, ours)
+
+KiB = 1024
+METHODS = os.environ.get("VM_METHODS", "").split()
+AUTO = os.environ.get("VM_AUTO", "")
+START_TIMEOUT = 900          # four compiles at once under TCG
+
+
+def exchange(fam, c2s, s2c, wsize=16 * KiB, rsize=16 * KiB):
+    return {"fam": fam, "c2s": c2s, "s2c": s2c, "wsize": wsize,
+            "rsize": rsize}
+
+
+def cases_plan(tag):
+    """Pair 0: IPv4, IPv6 and v4-mapped exchanges (its client is the -p
+    target); 1: 100-byte TCP_NODELAY writes; 2: sendfile out, splice in;
+    3: one blocking MSG_WAITALL read over several segments (bcc 5352);
+    4: reads after the peer closed; 5: connections established before the
+    tool started."""
+    waitall = [{"size": 64 * KiB, "chunks": [16 * KiB] * 4, "pause": 0.05,
+                "reply": 2 * KiB + 1023},
+               {"size": 48 * KiB + 1023,
+                "chunks": [16 * KiB, 16 * KiB, 16 * KiB + 1023],
+                "pause": 0.05, "reply": 1 * KiB}]
+    closed = []
+    for shut in (False, True):
+        closed += [
+            {"fam": 4, "dir": "c2s", "size": 30 * KiB + 1023, "shut": shut},
+            {"fam": 6, "dir": "s2c", "size": 5 * KiB + 1023, "shut": shut}]
+    return {"tag": tag, "timeout": 240, "pairs": [
+        {"kind": "exchange", "conns": [
+            exchange(4, 300 * KiB, 200 * KiB + 1023),
+            exchange(6, 150 * KiB + 1023, 100 * KiB),
+            exchange(46, 50 * KiB, 60 * KiB + 1023)]},
+        {"kind": "exchange", "nodelay": True, "conns": [
+            exchange(4, 2048 * 100, 10 * KiB, wsize=100, rsize=4096),
+            exchange(6, 200703, 1023, wsize=100, rsize=4096)]},
+        {"kind": "sendfile", "conns": [
+            {"fam": 4, "c2s": 1024 * KiB + 1023, "s2c": 300 * KiB,
+             "chunk": 65536},
+            {"fam": 6, "c2s": 512 * KiB, "s2c": 100 * KiB + 1023,
+             "chunk": 10000}]},
+        {"kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}], "msgs": waitall,
+         "rounds": 2},
+        {"kind": "closed", "conns": closed},
+        {"kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}],
+         "pre": [{"size": 16 * KiB, "reply": KiB}],
+         "msgs": [{"size": 8 * KiB, "reply": 200 * KiB + 1023},
+                  {"size": 8 * KiB + 1023, "reply": 4 * KiB}],
+         "rounds": 3}]}
+
+
+def lossless_plan(tag):
+    """Whole-KiB messages, each one segment and one read, over several
+    1-second intervals: any byte lost between intervals shows in the sum."""
+    msgs = [{"size": n * KiB, "reply": r * KiB}
+            for n, r in ((1, 1), (4, 2), (16, 1), (32, 3), (2, 8))]
+    return {"tag": tag, "timeout": 120, "pairs": [
+        {"kind": "rpc", "conns": [{"fam": f}, {"fam": f}], "msgs": msgs,
+         "duration": 4.5} for f in (4, 6)]}
+
+
+class Run:
+    """What one method's instances reported."""
+
+
+@pytest.fixture(scope="module", params=METHODS + ["auto"])
+def run(request):
+    method = request.param
+    r = Run()
+    r.method = method
+    r.tag, r.ltag = new_tag(), new_tag()
+    att = ["--attach", method]
+    with Traffic(cases_plan(r.tag), timeout=300) as tr:
+        r.target = tr.pid(0, "client")
+        if method == "auto":
+            # -v: the method (stderr) and the program (stdout), then run.
+            arg_lists = [att + ["-v", "-C", "-S", "600"]]
+        else:
+            arg_lists = [att + ["-C", "-S", "600"],
+                         att + ["-C", "-S", "-4", "-p", r.target, "600"],
+                         att + ["-C", "-S", "-6", "600"],
+                         att + ["-C", "-S", "1"]]
+        tools = start_tools(arg_lists, timeout=START_TIMEOUT)
+        try:
+            r.truth = tr.run()
+            if method != "auto":
+                with Traffic(lossless_plan(r.ltag)) as lt:
+                    r.ltruth = lt.run()
+            r.results = []
+            for t in tools:
+                if t.argv[-1] == "1":
+                    rc, out, err = t.stop(signal.SIGINT)
+                    assert rc == 0 and not err.strip(), err
+                    r.intervals = parse(out)[1]
+                    continue
+                if method == "auto":
+                    rc, out, err = t.stop(signal.SIGINT)
+                    assert rc == 0, err
+                    r.verbose_err = err
+                    r.program, _, out = out.partition("Tracing...")
+                    r.results.append(parse("Tracing..." + out)[1][0])
+                    continue
+                r.results.append(stop_single(t)[0])
+        finally:
+            for t in tools:
+                t.kill()
+    return r
+
+
+def first_read_ok(method):
+    """fentry/tracepoint before Linux 6.3 (no sock:sock_recv_length) miss
+    the first chunk of the first read of a connection opened before tcptop
+    started; everything after it is exact. The other methods are exact."""
+    if method == "auto":
+        method = AUTO
+    if method in ("fentry", "tracepoint") and not os.path.exists(
+            "/sys/kernel/tracing/events/sock/sock_recv_length"):
+        return lambda s, rx: (s["recv"] - s["first_recvs"][0]) // KiB <= rx \
+            <= s["recv"] // KiB
+    return None
+
+
+def check(r, pairs, rx_ok=None):
+    """The rows of these pairs of processes exact (the other pairs are
+    other cases')."""
+    names = {"%s%s%d" % (r.tag, role, n) for role in "cs" for n in pairs}
+    iv = types.SimpleNamespace(rows=[x for x in r.results[0].rows
+                                     if x.comm.rstrip("t") in names])
+    truth = {"sockets": [s for s in r.truth["sockets"] if s["pair"] in pairs]}
+    assert truth["sockets"]
+    assert_exact([iv], truth, r.tag, rx_ok=rx_ok)
+
+
+def test_ipv4_ipv6_and_mapped(run):
+    check(run, [0])
+
+
+def test_small_nodelay_writes(run):
+    check(run, [1])
+
+
+def test_sendfile_and_splice(run):
+    check(run, [2])
+
+
+def test_blocking_waitall_read(run):
+    check(run, [3])
+
+
+def test_reads_after_peer_closed(run):
+    check(run, [4])
+    rows = [x for x in ours(run.results[0].rows, run.tag)
+            if x.comm.rstrip("t")[len(run.tag) + 1:] == "4"]
+    assert rows and all(x.lport and x.rport for x in rows)
+
+
+def test_connection_before_start(run):
+    ok = first_read_ok(run.method)
+    if ok:
+        rx_ok = lambda s, rx: ok(s, rx) if s["role"] == "client" else \
+            rx == s["recv"] // KiB
+    else:
+        rx_ok = None
+    check(run, [5], rx_ok=rx_ok)
+
+
+def test_whole_run_exact(run):
+    """Every row of the run at once: nothing missing, nothing extra."""
+    ok = first_read_ok(run.method)
+    rx_ok = None
+    if ok:
+        rx_ok = lambda s, rx: ok(s, rx) if s["pair"] == 5 and \
+            s["role"] == "client" else rx == s["recv"] // KiB
+    assert_exact([run.results[0]], run.truth, run.tag, rx_ok=rx_ok)
+
+
+def test_pid_and_ipv4_filter(run):
+    if run.method == "auto":
+        pytest.skip("auto runs one instance")
+    iv = run.results[1]
+    assert {x.pid for x in iv.rows} <= {run.target}
+    assert iv.v6 is None
+    assert_exact([iv], run.truth, run.tag,
+                 want=lambda s: s["pid"] == run.target and s["fam"] == 4)
+
+
+def test_ipv6_filter(run):
+    if run.method == "auto":
+        pytest.skip("auto runs one instance")
+    iv = run.results[2]
+    assert iv.v4 is None
+    ok = first_read_ok(run.method)
+    rx_ok = None
+    if ok:
+        rx_ok = lambda s, rx: ok(s, rx) if s["pair"] == 5 and \
+            s["role"] == "client" else rx == s["recv"] // KiB
+    assert_exact([iv], run.truth, run.tag,
+                 want=lambda s: s["fam"] in (6, 46), rx_ok=rx_ok)
+
+
+def test_lossless_intervals(run):
+    if run.method == "auto":
+        pytest.skip("auto runs one instance")
+    busy = [iv for iv in run.intervals if ours(iv.rows, run.ltag)]
+    assert len(busy) >= 2, "traffic spanned only %d intervals" % len(busy)
+    assert_exact(run.intervals, run.ltruth, run.ltag, exact_sum=True)
+
+
+def test_auto_choice_and_verbose(run):
+    if run.method != "auto":
+        pytest.skip("auto only")
+    assert run.verbose_err.startswith("tcptop: attach method: %s\n" % AUTO), \
+        run.verbose_err
+    assert "container_should_be_filtered" in run.program
