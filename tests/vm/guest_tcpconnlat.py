@@ -7,7 +7,8 @@ dropped) and threaded connects, refused ones, abandoned ones (none may
 leave a `start` entry behind: the kprobe and fentry methods' tcp_set_state
 cleanup), and the options -p, -L, -t, -4/-6 and duration_ms.
 
-VM_METHODS names the methods, VM_AUTO the one auto must choose.
+VM_TCPCONNLAT_METHODS names the methods, VM_TCPCONNLAT_AUTO the one auto
+must choose.
 """
 import os
 import signal
@@ -20,8 +21,8 @@ from connlat_util import (HEADER, Netns, check_event, client, client_bg,
                           for_conn, start_entries, tool, tool_map,
                           wait_for_event)
 
-METHODS = os.environ.get("VM_METHODS", "").split()
-AUTO = os.environ.get("VM_AUTO", "")
+METHODS = os.environ.get("VM_TCPCONNLAT_METHODS", "").split()
+AUTO = os.environ.get("VM_TCPCONNLAT_AUTO", "")
 START_TIMEOUT = 900
 THRESHOLD_MS = 500
 # name -> (options, timestamp column, LPORT column)
@@ -55,8 +56,10 @@ def run(request):
                                            "table inet connlat_drop"))
         go = os.path.join(d, "go")
         # The -p target: fast and slow connects over both families.
+        # It waits for the tools to compile: bound it by that too.
         a = client_bg(ns, plan="4:6001,6:6001,4:6000,6:6000", listen=True,
-                      comm=b"client-a".hex(), start_file=go)
+                      comm=b"client-a".hex(), start_file=go,
+                      timeout=START_TIMEOUT + 120)
         r.a_pid = a.pid
         bgs = {}
         try:
@@ -152,10 +155,9 @@ def test_abandoned_connects_leave_no_start_entry(run):
     check_instance(run, "all", run.marker)
 
 
+@pytest.mark.parametrize("run", METHODS, indirect=True)
 @pytest.mark.parametrize("name", ["v4pid", "v6", "slow"])
 def test_options(run, name):
-    if run.method == "auto":
-        pytest.skip("auto runs one instance")
     recs = run.a + run.thr + run.fast + run.refused + run.marker
     check_instance(run, name, recs)
     evs = run.evs[name]
@@ -168,9 +170,8 @@ def test_options(run, name):
         assert evs and all(e["lat"] >= THRESHOLD_MS for e in evs)
 
 
+@pytest.mark.parametrize("run", ["auto"], indirect=True)
 def test_auto_choice_and_verbose(run):
-    if run.method != "auto":
-        pytest.skip("auto only")
     assert "tcpconnlat: attached method: %s\n" % AUTO in run.err["all"], \
         run.err["all"]
     assert run.out["all"].index("BPF_PERF_OUTPUT") < \

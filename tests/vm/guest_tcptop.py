@@ -6,8 +6,8 @@ method starts its instances once, concurrently, and every case runs
 against them: one traffic plan holds all the cases, each pair of processes
 with a COMM of its own, and each case checks its own rows.
 
-VM_METHODS (e.g. "kprobe fentry") names the methods; VM_AUTO the method
-auto must choose. Run by tests/vm/guest.sh, not by the host's pytest.
+VM_TCPTOP_METHODS (e.g. "kprobe fentry") names the methods;
+VM_TCPTOP_AUTO the method auto must choose. Run by tests/vm/guest.sh, not by the host's pytest.
 """
 import os
 import signal
@@ -19,8 +19,8 @@ from tcptop_live import (Traffic, assert_exact, parse, start_tools,
                          stop_single, new_tag, ours)
 
 KiB = 1024
-METHODS = os.environ.get("VM_METHODS", "").split()
-AUTO = os.environ.get("VM_AUTO", "")
+METHODS = os.environ.get("VM_TCPTOP_METHODS", "").split()
+AUTO = os.environ.get("VM_TCPTOP_AUTO", "")
 START_TIMEOUT = 900          # four compiles at once under TCG
 
 
@@ -45,7 +45,8 @@ def cases_plan(tag):
         closed += [
             {"fam": 4, "dir": "c2s", "size": 30 * KiB + 1023, "shut": shut},
             {"fam": 6, "dir": "s2c", "size": 5 * KiB + 1023, "shut": shut}]
-    return {"tag": tag, "timeout": 240, "pairs": [
+    # The processes wait for the tools to compile: bound them by that too.
+    return {"tag": tag, "timeout": START_TIMEOUT + 300, "pairs": [
         {"kind": "exchange", "conns": [
             exchange(4, 300 * KiB, 200 * KiB + 1023),
             exchange(6, 150 * KiB + 1023, 100 * KiB),
@@ -89,7 +90,7 @@ def run(request):
     r.method = method
     r.tag, r.ltag = new_tag(), new_tag()
     att = ["--attach", method]
-    with Traffic(cases_plan(r.tag), timeout=300) as tr:
+    with Traffic(cases_plan(r.tag)) as tr:
         r.target = tr.pid(0, "client")
         if method == "auto":
             # -v: the method (stderr) and the program (stdout), then run.
@@ -193,9 +194,8 @@ def test_whole_run_exact(run):
     assert_exact([run.results[0]], run.truth, run.tag, rx_ok=rx_ok)
 
 
+@pytest.mark.parametrize("run", METHODS, indirect=True)
 def test_pid_and_ipv4_filter(run):
-    if run.method == "auto":
-        pytest.skip("auto runs one instance")
     iv = run.results[1]
     assert {x.pid for x in iv.rows} <= {run.target}
     assert iv.v6 is None
@@ -203,9 +203,8 @@ def test_pid_and_ipv4_filter(run):
                  want=lambda s: s["pid"] == run.target and s["fam"] == 4)
 
 
+@pytest.mark.parametrize("run", METHODS, indirect=True)
 def test_ipv6_filter(run):
-    if run.method == "auto":
-        pytest.skip("auto runs one instance")
     iv = run.results[2]
     assert iv.v4 is None
     ok = first_read_ok(run.method)
@@ -217,17 +216,15 @@ def test_ipv6_filter(run):
                  want=lambda s: s["fam"] in (6, 46), rx_ok=rx_ok)
 
 
+@pytest.mark.parametrize("run", METHODS, indirect=True)
 def test_lossless_intervals(run):
-    if run.method == "auto":
-        pytest.skip("auto runs one instance")
     busy = [iv for iv in run.intervals if ours(iv.rows, run.ltag)]
     assert len(busy) >= 2, "traffic spanned only %d intervals" % len(busy)
     assert_exact(run.intervals, run.ltruth, run.ltag, exact_sum=True)
 
 
+@pytest.mark.parametrize("run", ["auto"], indirect=True)
 def test_auto_choice_and_verbose(run):
-    if run.method != "auto":
-        pytest.skip("auto only")
     assert run.verbose_err.startswith("tcptop: attach method: %s\n" % AUTO), \
         run.verbose_err
     assert "container_should_be_filtered" in run.program
