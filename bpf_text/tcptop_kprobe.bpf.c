@@ -84,15 +84,17 @@ int tcp_send_entry(struct pt_regs *ctx, struct sock *sk)
  * - misses tcp_read_sock() traffic
  * we'd much prefer tracepoints once they are available.
  */
-int kprobe__tcp_cleanup_rbuf(struct pt_regs *ctx, struct sock *sk, int copied)
+// Not tcp_cleanup_rbuf(): its "copied" is a running total passed more than
+// once per read (bcc issue 5352) and counts peeked bytes, and by the time it
+// runs copied_seq has also moved past a FIN. Every path that moves data to
+// the application advances copied_seq and then calls tcp_rcv_space_adjust()
+// (before any FIN): count the advance since the socket was last counted,
+// as the tracepoint method does. The baseline moves on every read, filtered
+// or not, or a shared socket overcounts.
+int kprobe__tcp_rcv_space_adjust(struct pt_regs *ctx, struct sock *sk)
 {
-    // Count what copied_seq advanced since this socket was last counted;
-    // the first time, what this recvmsg() has copied so far. The baseline
-    // moves on every read, filtered or not, or a shared socket overcounts.
-    if (copied <= 0)
-        return 0;
     u16 lport = 0;
-    copied = rcv_advance(sk, copied, &lport);
+    int copied = rcv_advance(sk, &lport);
 
     if (container_should_be_filtered()) {
         return 0;
@@ -135,5 +137,14 @@ int kprobe__tcp_cleanup_rbuf(struct pt_regs *ctx, struct sock *sk, int copied)
     }
     // else drop
 
+    return 0;
+}
+
+// Baseline at establishment: a connection's reads are then counted from its
+// first byte, and on its real local port even once a close has zeroed it.
+int kprobe__tcp_set_state(struct pt_regs *ctx, struct sock *sk, int state)
+{
+    if (state == TCP_ESTABLISHED)
+        rcv_reset(sk, 0);
     return 0;
 }

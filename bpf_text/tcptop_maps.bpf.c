@@ -36,8 +36,7 @@ BPF_ARRAY_OF_MAPS(gen_sync, "generation", 1);
 BPF_ARRAY(dropped, u64, 1);
 
 // Per socket: tp->copied_seq when last counted. The bytes an application
-// read are the advance of copied_seq; tcp_cleanup_rbuf()'s "copied" is a
-// running total for the whole recvmsg() and is passed more than once.
+// read are the advance of copied_seq.
 struct rcv_seq_t {
     u32 copied_seq;
     u16 lport;      // a close zeroes skc_num while unread data remains
@@ -71,11 +70,12 @@ static inline void rcv_reset(struct sock *sk, u32 fresh)
         count_dropped();
 }
 
-// How far tp->copied_seq advanced since the last call for this socket;
-// first_guess when the socket has not been seen (or sk now belongs to
-// another connection), and then marked fresh if that guess is 0. *lport:
+// How far tp->copied_seq advanced since the last call for this socket. A
+// socket not seen before (or sk now belongs to another connection) was
+// opened before tcptop started and is in the middle of a read: it gets its
+// baseline and is marked fresh (that read's first chunk is owed). *lport:
 // the connection's local port, even after a close zeroed skc_num.
-static inline int rcv_advance(struct sock *sk, int first_guess, u16 *lport)
+static inline int rcv_advance(struct sock *sk, u16 *lport)
 {
     u16 num = SK_LPORT(sk), dport = SK_DPORT(sk);
     struct rcv_seq_t *last = rcv_seq.lookup(&sk);
@@ -87,6 +87,6 @@ static inline int rcv_advance(struct sock *sk, int first_guess, u16 *lport)
         return advance;
     }
     *lport = num;
-    rcv_reset(sk, first_guess == 0);
-    return first_guess;
+    rcv_reset(sk, 1);
+    return 0;
 }

@@ -5,7 +5,7 @@ RAW_TRACEPOINT_PROBE(tcp_rcv_space_adjust)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
     u16 lport = 0;
-    int copied = rcv_advance(sk, 0, &lport);
+    int copied = rcv_advance(sk, &lport);
 
     if (copied > 0)
         count_bytes(sk, copied, DIR_RECV, lport);

@@ -47,6 +47,28 @@ def write_golden(name, lines):
         f.write("\n".join(lines) + "\n")
 
 
+PRELUDE_612 = "kcompat_prelude_6.12.diff"
+
+
+def headers_release():
+    """The release of the kernel headers bcc compiles against here."""
+    build = os.path.realpath("/lib/modules/%s/build" % os.uname().release)
+    return os.path.basename(build)[len("linux-headers-"):]
+
+
+def without_prelude(diff):
+    """A kprobe program's diff without its leading kcompat prelude
+    (tools/kcompat.c), which is there only with kernel headers newer than
+    libbcc: then it must be exactly the one pinned for Debian's 6.12."""
+    if not diff or not diff[0].startswith("+// uapi structs"):
+        return diff
+    pinned = golden(PRELUDE_612)
+    assert headers_release().startswith("6.12."), \
+        "a prelude with headers %s:\n%s" % (headers_release(), diff[:8])
+    assert diff[:len(pinned)] == pinned
+    return diff[len(pinned):]
+
+
 def run_ebpf(argv):
     r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, (argv, r.stderr)

@@ -113,9 +113,9 @@ def test_kprobe_prelude_pinned_for_newer_headers(root, tool):
     pinned = ebpf_compare.golden("%s_kprobe.diff" % tool)
     extra = diff[:len(diff) - len(pinned)]
     if os.environ.get("UPDATE_GOLDEN") and tool == "tcptop":
-        ebpf_compare.write_golden("kcompat_prelude_6.12.diff", extra)
+        ebpf_compare.write_golden(ebpf_compare.PRELUDE_612, extra)
     assert diff[len(extra):] == pinned
-    assert extra == ebpf_compare.golden("kcompat_prelude_6.12.diff")
+    assert extra == ebpf_compare.golden(ebpf_compare.PRELUDE_612)
     assert r.stdout.lstrip().startswith("// uapi structs")
     here = run([TOOLS[tool], "--ebpf", "--attach", "kprobe"])
     assert prelude(here.stdout) == []

@@ -61,7 +61,8 @@ def test_ebpf_kprobe_is_bccs_program(flags, dur):
     assert ref.returncode == 0, ref.stderr
     assert ours.returncode == 0, ours.stderr
     assert ours.stderr == "tcpconnlat: attach method: kprobe\n"
-    diff = ebpf_compare.content_diff(ref.stdout, ours.stdout)
+    diff = ebpf_compare.without_prelude(
+        ebpf_compare.content_diff(ref.stdout, ours.stdout))
     if os.environ.get("UPDATE_GOLDEN") and not flags and dur is None:
         ebpf_compare.write_golden("tcpconnlat_kprobe.diff", diff)
     assert diff == ebpf_compare.golden("tcpconnlat_kprobe.diff")

@@ -184,7 +184,8 @@ static const struct probe kprobe_probes[] = {
 	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendmsg", false, 0 },
 	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendpage", true, 0 },
 	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendpage", true, 0 },
-	{ BPROG_KPROBE, "kprobe__tcp_cleanup_rbuf", "tcp_cleanup_rbuf", false, 0 },
+	{ BPROG_KPROBE, "kprobe__tcp_set_state", "tcp_set_state", false, 0 },
+	{ BPROG_KPROBE, "kprobe__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false, 0 },
 	{ 0 }
 };
 

@@ -128,12 +128,14 @@ def run(request):
 
 
 def first_read_ok(method):
-    """fentry/tracepoint before Linux 6.3 (no sock:sock_recv_length) miss
-    the first chunk of the first read of a connection opened before tcptop
-    started; everything after it is exact. The other methods are exact."""
+    """A connection opened before tcptop started is counted from the first
+    tcp_rcv_space_adjust() it sees: the first chunk of its first read is
+    missed, unless sock:sock_recv_length (Linux 6.3+) makes it up, which
+    only the tracepoint and fentry methods use. Everything after that chunk
+    is exact; anything else is exact."""
     if method == "auto":
         method = AUTO
-    if method in ("fentry", "tracepoint") and not os.path.exists(
+    if method == "kprobe" or not os.path.exists(
             "/sys/kernel/tracing/events/sock/sock_recv_length"):
         return lambda s, rx: (s["recv"] - s["first_recvs"][0]) // KiB <= rx \
             <= s["recv"] // KiB
