@@ -10,7 +10,8 @@
 #   6.1   tcptop:     kprobe, fentry (no sock:sock_send_length); auto fentry
 #         tcpconnlat: tracepoint, kprobe, fentry; auto tracepoint
 #   6.12  both:       tracepoint, kprobe, fentry; auto tracepoint
-# VM_KERNELS="6.1 6.12" selects; VM_PYTEST_ARGS is passed on (e.g. -k kprobe).
+# VM_KERNELS="6.1 6.12" selects kernels; VM_TESTS, a pytest -k expression,
+# selects tests (e.g. VM_TESTS="guest_tcptop and kprobe").
 set -u
 cd "$(dirname "$0")/../.."
 TIMEOUT=${VM_TIMEOUT:-1500}
@@ -46,7 +47,7 @@ for series in ${VM_KERNELS:-6.1 6.12}; do
 		VM_TCPTOP_METHODS="$(tcptop_methods "$series")" VM_TCPTOP_AUTO="$(tcptop_auto "$series")" \
 		VM_TCPCONNLAT_METHODS="tracepoint kprobe fentry" VM_TCPCONNLAT_AUTO=tracepoint \
 		/usr/bin/python3 -m pytest -v -rfEs -p no:cacheprovider \
-		--junitxml="/mnt/vmresults/junit.xml" ${VM_PYTEST_ARGS:-} \
+		--junitxml="/mnt/vmresults/junit.xml" ${VM_TESTS:+-k "$VM_TESTS"} \
 		tests/vm/guest_tcptop.py tests/vm/guest_tcpconnlat.py "${EXTRA[@]}"
 	rc=$?
 	last=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|(passed|failed|error).* in [0-9.]+s' "$res/output.log" 2>/dev/null | tail -n 1)
