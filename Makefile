@@ -91,7 +91,7 @@ check: all unit-test
 test: check
 
 # The live suites inside Debian's 6.1 and 6.12 kernels under qemu, every
-# attach method each offers (tests/vm/check.sh; about 30 minutes under TCG).
+# attach method each offers (tests/vm/check.sh; about 25 minutes under TCG).
 vm-check: all
 	$(Q)tests/vm/check.sh
 

@@ -14,6 +14,8 @@ import tempfile
 import threading
 import time
 
+import startup
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TCPTOP = os.path.join(ROOT, "build", "tcptop")
 LOADGEN = os.path.join(ROOT, "build", "bench", "loadgen")
@@ -427,6 +429,7 @@ def main():
         bulk = stream_workload("bulk", BULK_WSIZE, other.pid, progress)
         small = stream_workload("small", SMALL_WSIZE, other.pid, progress)
         many = many_workload(other.pid, progress)
+        start = startup.measure(progress)
     except BenchError as e:
         sys.exit("bench: %s" % e)
     finally:
@@ -441,6 +444,7 @@ def main():
                  "(writes/s, all connections)" % (STREAM_CONNS, SMALL_WSIZE),
                  "writes/s", small, lambda r: r["writes"] / r["secs"])
     print_many(many)
+    startup.report(start)
     warns = [(r["name"], run["warn"]) for r in bulk + small
              for run in r["runs"] if run.get("warn")]
     warns += [(r["name"], r["warn"]) for r in many if r["warn"]]

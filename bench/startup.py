@@ -1,0 +1,85 @@
+"""Start-up cost, side by side (part of `make bench`, see bench/bench.py).
+
+For each tool: exec to its "live" line (tcptop's "Tracing...", tcpconnlat's
+header), which is compile + load + attach, and its peak RSS by then; for
+the Python references (../shared/reference/tcptop.py, tcpconnlat-bpfcc),
+exec to their exit, which on a host without kprobes is their failure at
+attach, after paying the same compile. BENCH_BASELINE=DIR adds the tools
+of another build (e.g. an older commit's build/) as rows of their own.
+Median of RUNS runs, interleaved; nothing asserted.
+"""
+import os
+import resource
+import signal
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REFERENCE = os.path.join(os.path.dirname(ROOT), "shared", "reference")
+RUNS = 3
+LIVE = {"tcptop": b"Tracing...", "tcpconnlat": b"LAT(ms)"}
+
+
+def run_to_live(argv, live):
+    """Seconds from exec until a line containing live (or exit), and the
+    peak RSS in MB (wait4's ru_maxrss)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    elapsed = None
+    for line in p.stdout:
+        if live in line:
+            elapsed = time.monotonic() - t0
+            p.send_signal(signal.SIGINT)
+            break
+    p.stdout.close()
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    if elapsed is None:
+        elapsed = time.monotonic() - t0
+    return elapsed, ru.ru_maxrss / 1024
+
+
+def configs():
+    out = []
+    builds = [("ours", os.path.join(ROOT, "build"))]
+    if os.environ.get("BENCH_BASELINE"):
+        builds.append(("baseline", os.environ["BENCH_BASELINE"]))
+    for tool in ("tcptop", "tcpconnlat"):
+        for name, d in builds:
+            out.append(("%s %s (auto)" % (name, tool), tool,
+                        [os.path.join(d, tool)]))
+            out.append(("%s %s --attach kprobe" % (name, tool), tool,
+                        [os.path.join(d, tool), "--attach", "kprobe",
+                         "--x-check", "load"]))
+        ref = ["/usr/bin/python3", os.path.join(REFERENCE, "tcptop.py")] \
+            if tool == "tcptop" else ["/usr/sbin/tcpconnlat-bpfcc"]
+        out.append(("bcc Python %s" % tool, tool, ref))
+    return out
+
+
+def measure(progress):
+    rows = {name: [] for name, _, _ in configs()}
+    for i in range(RUNS):
+        for name, tool, argv in configs():
+            rows[name].append(run_to_live(argv, LIVE[tool]))
+        progress("start-up round %d/%d" % (i + 1, RUNS))
+    return rows
+
+
+def report(rows):
+    print("D. start-up: exec to tracing (ours: the live line; bcc's Python "
+          "tools: exec to exit,\n   their compile and their failure at "
+          "attach where kprobes are missing); median of %d" % RUNS)
+    print("  %-36s %9s %10s %12s" % ("", "seconds", "vs Python", "peak RSS"))
+    py = {}
+    for name, runs in rows.items():
+        if name.startswith("bcc Python"):
+            py[name.split()[-1]] = sorted(r[0] for r in runs)[len(runs) // 2]
+    for name, runs in rows.items():
+        secs = sorted(r[0] for r in runs)[len(runs) // 2]
+        base = py.get(name.split()[1] if not name.startswith("bcc") else "")
+        rel = "%9.2fx" % (secs / base) if base else "%10s" % ""
+        print("  %-36s %8.2fs %s %9.0f MB" % (name, secs, rel,
+                                            max(r[1] for r in runs)))
+    print()
