@@ -41,7 +41,8 @@ the names stay within tcptop's 12-character COMM column. Pair kinds:
             recv(size, MSG_WAITALL) and answers with `reply` bytes, read by
             the client with one recv(reply, MSG_WAITALL). Messages go round
             robin over the connections, the msgs list cycled `rounds` times
-            or until `duration` seconds passed. "splice_replies": the
+            or until `duration` seconds passed, sleeping `gap` seconds
+            after each round (if given). "splice_replies": the
             client takes replies with splice(2) instead of recv(). "pre" messages are exchanged
             on every connection before READY (they are not in the truth:
             the connection exists before tcptop starts).
@@ -400,6 +401,8 @@ def rpc_client(pair, socks, deadline):
             for cs in socks:
                 rpc_send_msg(cs, msg, rbuf, pair.get("splice_replies"))
         rounds += 1
+        if pair.get("gap"):
+            time.sleep(pair["gap"])
     for cs in socks:
         cs.sock.close()
     return socks
