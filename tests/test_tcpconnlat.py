@@ -548,7 +548,10 @@ def test_options_live(live, ns, case):
         assert all(e["lat"] >= THRESHOLD_MS for e in evs)
     if ts:
         assert evs[0]["time"] == 0.0
-        assert all(re.match(r"\d+\.\d{3} *$", e["line"][:9]) for e in evs)
+        # Events from different CPUs can arrive slightly out of order, so a
+        # time can be a little before the first one (README, known gaps).
+        assert all(re.match(r"-?\d+\.\d{3} *$", e["line"][:9]) for e in evs)
+        assert all(e["time"] > -0.5 for e in evs), evs
 
 
 # --- live: lifecycle ---------------------------------------------------------
