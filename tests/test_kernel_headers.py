@@ -16,7 +16,8 @@ import subprocess
 
 import pytest
 
-from conftest import REFERENCE, TCPCONNLAT, TCPTOP, run, skip_or_fail
+from conftest import (REFERENCE, SAN_ENV, TCPCONNLAT, TCPTOP,
+                      assert_sanitizers_clean, run, skip_or_fail, valgrind)
 import ebpf_compare
 
 KVER = os.uname().release
@@ -140,3 +141,21 @@ def test_prelude_sizes_are_btfs(root):
         assert m, name
         assert int(m.group(1)) == int(size), name
         assert int(align) in (1, 2, 4, 8) and int(size) % int(align) == 0
+
+
+@pytest.mark.parametrize("tool", sorted(TOOLS))
+def test_prelude_is_memory_clean(root, san_build, tool):
+    """Working the prelude out (reading the headers, searching libbcc's
+    segments, BTF) under AddressSanitizer/UBSan and under valgrind."""
+    if not NEWER:
+        skip_or_fail("linux-headers-6.12-amd64 not installed")
+    argv = [tool, "--ebpf", "--attach", "kprobe"]
+    r = with_headers(NEWER, ["env"] + ["%s=%s" % kv for kv in SAN_ENV.items()
+                                       if kv[0].endswith("SAN_OPTIONS")]
+                     + [os.path.join(san_build, tool)] + argv[1:])
+    assert_sanitizers_clean(r.stderr)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert prelude(r.stdout)
+    r = with_headers(NEWER, valgrind([TOOLS[tool]] + argv[1:]), timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert prelude(r.stdout)

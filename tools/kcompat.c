@@ -68,8 +68,10 @@ static void read_kernel_headers(char **uapi, char **kbpf)
 
 /*
  * libbcc's built-in uapi/linux/bpf.h is text inside libbcc: find it in the
- * read-only segments of the loaded libbcc (or of the program, if linked
- * statically), between its include guard and the guard's #endif.
+ * read-only segments of the loaded libbcc.so, between its include guard and
+ * the guard's #endif. Only there: other objects' segments hold their own
+ * globals (AddressSanitizer's poisoned redzones among them), and a libbcc
+ * linked in statically is simply not found (then no prelude).
  */
 struct bcc_header {
 	const char *start, *end;
@@ -84,7 +86,7 @@ static int find_bcc_header(struct dl_phdr_info *info, size_t size, void *data)
 	const char *name = info->dlpi_name;
 
 	(void)size;
-	if (name && *name && !strstr(name, "/libbcc.so"))
+	if (!name || !strstr(name, "/libbcc.so"))
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
