@@ -125,6 +125,25 @@ int btf_member_size(const char *sname, const char *member)
 	return (int)size;
 }
 
+int btf_struct_layout(const char *sname, unsigned int *size,
+		      unsigned int *align)
+{
+	struct btf *btf = btf_get();
+	int id, a;
+
+	if (!btf)
+		return -ENODATA;
+	id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
+	if (id <= 0)
+		return -ENOENT;
+	a = btf__align_of(btf, (__u32)id);
+	if (a <= 0)
+		return -ENOENT;
+	*size = btf__type_by_id(btf, (__u32)id)->size;
+	*align = (unsigned int)a;
+	return 0;
+}
+
 bool btf_has_type(const char *name)
 {
 	struct btf *btf = btf_get();

@@ -24,6 +24,10 @@ int btf_member_offset(const char *sname, const char *member);
 /* Byte size of member, or a negative errno as above. */
 int btf_member_size(const char *sname, const char *member);
 
+/* Size and alignment in bytes of struct sname: 0, or -ENOENT / -ENODATA. */
+int btf_struct_layout(const char *sname, unsigned int *size,
+		      unsigned int *align);
+
 /* Whether the kernel's BTF has a type of this name (a function, a struct,
  * or a raw tracepoint's btf_trace_<name> typedef). */
 bool btf_has_type(const char *name);

@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include <bpf/btf.h>
-
+#include "btf_off.h"
 #include "kcompat.h"
 
 /* The file's contents, NUL-terminated, or NULL. */
@@ -139,7 +138,6 @@ void kcompat_prelude(struct text *t)
 {
 	struct bcc_header bcc = { 0 };
 	struct text defs = { 0 };
-	struct btf *btf = NULL;
 	char *uapi, *kbpf, name[128];
 	const char *p;
 	size_t len;
@@ -150,20 +148,17 @@ void kcompat_prelude(struct text *t)
 		goto out;
 	len = (size_t)(bcc.end - bcc.start);
 	for (p = uapi; (p = strstr(p, "\nstruct bpf_")); p++) {
-		const struct btf_type *bt;
-		int n = 0, id;
+		unsigned int size, align;
+		int n = 0;
 
 		if (sscanf(p + 8, "%127[A-Za-z0-9_] {%n", name, &n) != 1 || !n ||
 		    defines(bcc.start, len, name) || !names(kbpf, name))
 			continue;
-		if (!btf && !(btf = btf__load_vmlinux_btf()))
-			break;
-		id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
-		bt = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
-		if (!bt)
+		/* BTF as the rest of the tool reads it (btf_off.c: loaded once). */
+		if (btf_struct_layout(name, &size, &align))
 			continue;
-		text_addf(&defs, "struct %s { char __opaque[%u]; } __attribute__((aligned(%d)));\n",
-			  name, bt->size, btf__align_of(btf, (__u32)id));
+		text_addf(&defs, "struct %s { char __opaque[%u]; } __attribute__((aligned(%u)));\n",
+			  name, size, align);
 	}
 	if (defs.len) {
 		text_add(t, "// uapi structs the kernel's linux/bpf.h needs, missing from libbcc's bpf.h (size and alignment from BTF)\n");
@@ -171,7 +166,6 @@ void kcompat_prelude(struct text *t)
 	}
 out:
 	text_free(&defs);
-	btf__free(btf);
 	free(uapi);
 	free(kbpf);
 }
