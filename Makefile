@@ -5,12 +5,16 @@
 #   make SANITIZE=1   build with AddressSanitizer/UBSan
 #   make V=1          show commands
 
+# A tool is tools/<tool>.c, its BPF text in bpf_text/<tool>/, and what it
+# lists in <tool>_OBJS (more of its own objects from tools/).
 TOOLS = \
 	tcptop \
 	tcpconnlat
+tcptop_OBJS = tcptop_report
 
-# Linked into every tool and unit test.
-COMMON = bccprog args btf_off kcompat text tool tcptop_report
+# The shared runtime (runtime/), linked into every tool and unit test, with
+# the fragments of bpf_text/shared/.
+RUNTIME = args bccprog btf_off kcompat text tool shared_text
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -24,7 +28,7 @@ PKG_CONFIG ?= pkg-config
 BCC_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbcc 2>/dev/null)
 BCC_LIBS := $(shell $(PKG_CONFIG) --libs libbcc 2>/dev/null || echo -lbcc)
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Itools -I$(GEN) \
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iruntime -Itools -I$(GEN) \
 	  $(BCC_CFLAGS) -D_GNU_SOURCE -MMD -MP
 LDLIBS += $(BCC_LIBS) -lbpf -lm
 ifeq ($(SANITIZE),1)
@@ -43,8 +47,10 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-COMMON_OBJS = $(patsubst %,$(OBJ)/%.o,$(COMMON))
+RUNTIME_OBJS = $(patsubst %,$(OBJ)/%.o,$(RUNTIME))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
+# A unit test of a tool's own code links that code.
+test_report_OBJS = tcptop_report
 
 .PHONY: all clean install uninstall check unit-test test bench vm-check
 # Objects and generated text are intermediates of pattern rules: keep them,
@@ -52,7 +58,9 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
 .SECONDARY:
 all: $(patsubst %,$(OUT)/%,$(TOOLS))
 
-$(OUT)/%: $(OBJ)/%.o $(OBJ)/%_text.o $(COMMON_OBJS) | $(OUT)
+.SECONDEXPANSION:
+$(OUT)/%: $(OBJ)/%.o $(OBJ)/%_text.o $$(addprefix $(OBJ)/,$$(addsuffix .o,$$($$*_OBJS))) \
+	  $(RUNTIME_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -60,20 +68,25 @@ $(OBJ)/%.o: tools/%.c | $(OBJ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-# Each tool embeds every bpf_text/<tool>_*.bpf.c and bpf_text/shared_*.bpf.c.
-.SECONDEXPANSION:
-$(GEN)/%_text.c: $$(wildcard bpf_text/$$*_*.bpf.c bpf_text/shared_*.bpf.c) scripts/embed.sh | $(GEN)
+$(OBJ)/%.o: runtime/%.c | $(OBJ)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# bpf_text/<dir>/*.bpf.c -> strings bpf_<dir>_<file> in <dir>_text.[ch].
+$(GEN)/%_text.c $(GEN)/%_text.h: $$(wildcard bpf_text/$$*/*.bpf.c) scripts/embed.sh | $(GEN)
 	$(call msg,EMBED,$@)
-	$(Q)scripts/embed.sh $@ $(filter %.bpf.c,$^)
+	$(Q)scripts/embed.sh $* $(GEN) $(filter %.bpf.c,$^)
 
 $(OBJ)/%_text.o: $(GEN)/%_text.c | $(OBJ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-# Tool objects include the generated text declarations.
-$(patsubst %,$(OBJ)/%.o,$(TOOLS)): $(OBJ)/%.o: $(GEN)/%_text.c
+# Tools and the runtime include the generated declarations.
+$(patsubst %,$(OBJ)/%.o,$(TOOLS)): $(OBJ)/%.o: $(GEN)/%_text.h
+$(patsubst %,$(OBJ)/%.o,$(RUNTIME)): $(GEN)/shared_text.h
 
-$(OUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(COMMON_OBJS) | $(OUT)/unit
+$(OUT)/unit/%: tests/unit/%.c tests/unit/unit.h \
+	       $$(addprefix $(OBJ)/,$$(addsuffix .o,$$($$*_OBJS))) $(RUNTIME_OBJS) | $(OUT)/unit
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 

@@ -7,7 +7,7 @@ from conftest import ROOT, run
 def test_compiles_with_warnings_as_errors():
     r = run(["make", "-C", ROOT, "-n", "-B", "V=1", "OUT=build-dry"])
     assert r.returncode == 0, r.stderr
-    cc = [l for l in r.stdout.splitlines() if " -c tools/" in l]
+    cc = [l for l in r.stdout.splitlines() if " -c tools/" in l or " -c runtime/" in l]
     assert len(cc) >= 8, r.stdout
     for line in cc:
         assert "-Wall -Wextra -Werror" in line, line

@@ -26,10 +26,8 @@
 #include "text.h"
 #include "tool.h"
 
-extern const char bpf_tcpconnlat_headers[], bpf_tcpconnlat_common[],
-	bpf_tcpconnlat_kprobe[], bpf_tcpconnlat_report[],
-	bpf_tcpconnlat_tracepoint[], bpf_tcpconnlat_fentry[],
-	bpf_shared_kernel[], bpf_shared_sock[];
+#include "tcpconnlat_text.h"
+#include "shared_text.h"
 
 
 static struct env {

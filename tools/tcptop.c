@@ -26,11 +26,8 @@
 #include "text.h"
 #include "tool.h"
 
-extern const char bpf_tcptop_headers[], bpf_tcptop_maps[],
-	bpf_tcptop_kprobe[], bpf_tcptop_count[], bpf_tcptop_recv[],
-	bpf_tcptop_tracepoint[], bpf_tcptop_fentry[], bpf_tcptop_sendpage[],
-	bpf_tcptop_cgroupfilter[], bpf_tcptop_mntnstypes[],
-	bpf_tcptop_mntnsfilter[], bpf_shared_kernel[], bpf_shared_sock[];
+#include "tcptop_text.h"
+#include "shared_text.h"
 
 static const char *const sort_names[] = { "all", "sent", "received", NULL };
 
