@@ -14,7 +14,8 @@ tcptop_OBJS = tcptop_report
 
 # The shared runtime (runtime/), linked into every tool and unit test, with
 # the fragments of bpf_text/shared/.
-RUNTIME = args bccprog btf_off kcompat text tool shared_text
+RUNTIME = args bccprog btf_off comm containers events host kcompat method \
+	msg progtext text tool shared_text
 
 PREFIX ?= /usr/local
 DESTDIR ?=

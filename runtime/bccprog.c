@@ -55,26 +55,22 @@ struct bprog {
 	char err[512];
 };
 
-static char compile_err[512];
-
 static int set_err(struct bprog *p, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int set_err(struct bprog *p, int err, const char *fmt, ...)
 {
-	char *buf = p ? p->err : compile_err;
-	size_t len = p ? sizeof(p->err) : sizeof(compile_err);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
+	vsnprintf(p->err, sizeof(p->err), fmt, ap);
 	va_end(ap);
 	return err < 0 ? err : -err;
 }
 
 const char *bprog__errmsg(const struct bprog *p)
 {
-	return p ? p->err : compile_err;
+	return p->err;
 }
 
 /*
@@ -87,12 +83,12 @@ static const char *cflags[] = {
 	"-Wno-duplicate-decl-specifier",
 };
 
-struct bprog *bprog__compile(const char *text)
+struct bprog *bprog__compile(const char *text, char *err, size_t errlen)
 {
 	struct bprog *p = calloc(1, sizeof(*p));
 
 	if (!p) {
-		set_err(NULL, ENOMEM, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -101,8 +97,8 @@ struct bprog *bprog__compile(const char *text)
 						 sizeof(cflags) / sizeof(cflags[0]),
 						 true, NULL);
 	if (!p->mod) {
-		set_err(NULL, EINVAL,
-			"failed to compile the BPF program (compiler messages above)");
+		snprintf(err, errlen,
+			 "failed to compile the BPF program (compiler messages above)");
 		free(p);
 		errno = EINVAL;
 		return NULL;
@@ -327,12 +323,11 @@ static int online_cpus(bool *cpus, int max)
 int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 		     bprog_lost_fn lost, void *ctx, int page_cnt)
 {
-	static bool cpus[MAX_READERS];
+	bool cpus[MAX_READERS] = { 0 };
 	int tfd = bprog__table_fd(p, table), err, cpu, pfd;
 
 	if (tfd < 0)
 		return tfd;
-	memset(cpus, 0, sizeof(cpus));
 	err = online_cpus(cpus, MAX_READERS);
 	if (err)
 		return set_err(p, err, "cannot read online CPUs: %s", strerror(-err));

@@ -26,8 +26,8 @@ enum bprog_attach {
 	BPROG_FEXIT,		/* likewise, kretfunc__* */
 };
 
-/* Compile text. On failure errno is set and bprog__errmsg(NULL) says why. */
-struct bprog *bprog__compile(const char *text);
+/* Compile text. On failure errno is set and err says why. */
+struct bprog *bprog__compile(const char *text, char *err, size_t errlen);
 
 /* Load function fn (if not yet loaded) and attach it to target. */
 int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
@@ -66,7 +66,7 @@ int bprog__drain(struct bprog *p, const char *table, bprog_want_fn want,
 /* Whether a kernel function exists (for optional probes like tcp_sendpage). */
 bool bprog__kfunc_exists(const char *name);
 
-/* Last error text ("" if none); p may be NULL for compile errors. */
+/* Last error text ("" if none). */
 const char *bprog__errmsg(const struct bprog *p);
 
 #endif

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "btf_off.h"
+#include "host.h"
 #include "kcompat.h"
 
 /* The file's contents, NUL-terminated, or NULL. */
@@ -36,32 +36,17 @@ static char *slurp(const char *dir, const char *rel)
 	return buf;
 }
 
-/*
- * The kernel headers bcc compiles against, as bcc finds them:
- * $BCC_KERNEL_SOURCE, else /lib/modules/R/source (Debian's -common tree,
- * which has the uapi and linux headers), else /lib/modules/R/build.
- */
+/* The uapi and kernel bpf.h of the headers bcc compiles against. */
 static void read_kernel_headers(char **uapi, char **kbpf)
 {
-	const char *env = getenv("BCC_KERNEL_SOURCE");
-	char dirs[2][300];
-	struct utsname u;
-	int n = 0;
+	char dir[300];
 
-	*uapi = *kbpf = NULL;
-	if (env) {
-		snprintf(dirs[n++], sizeof(dirs[0]), "%s", env);
-	} else if (!uname(&u)) {
-		snprintf(dirs[n++], sizeof(dirs[0]), "/lib/modules/%s/source", u.release);
-		snprintf(dirs[n++], sizeof(dirs[0]), "/lib/modules/%s/build", u.release);
-	}
-	for (int i = 0; i < n && !*uapi; i++) {
-		*uapi = slurp(dirs[i], "include/uapi/linux/bpf.h");
-		*kbpf = *uapi ? slurp(dirs[i], "include/linux/bpf.h") : NULL;
-		if (!*kbpf) {
-			free(*uapi);
-			*uapi = NULL;
-		}
+	host_kernel_headers(dir, sizeof(dir));
+	*uapi = slurp(dir, "include/uapi/linux/bpf.h");
+	*kbpf = *uapi ? slurp(dir, "include/linux/bpf.h") : NULL;
+	if (!*kbpf) {
+		free(*uapi);
+		*uapi = NULL;
 	}
 }
 

@@ -21,14 +21,6 @@ void text_addf(struct text *t, const char *fmt, ...)
 /* Replace every occurrence of from with to (like Python's str.replace). */
 void text_replace(struct text *t, const char *from, const char *to);
 
-/*
- * A task name as Python's "%-12.12s" % name.decode('utf-8', 'replace')
- * prints it (width 12): invalid UTF-8 as U+FFFD, cut and padded by
- * characters. comm is NUL-terminated or maxlen bytes; dst needs
- * 4 * width + 1 bytes.
- */
-void text_fmt_comm(char *dst, const char *comm, size_t maxlen, int width);
-
 /* The string ("" when empty). */
 const char *text_str(const struct text *t);
 

@@ -1,104 +1,80 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tool: what both tools do around their BPF program: report a fault in one
- * line, check the host, choose an attach method and start it.
+ * tool: what every tool is, and the one way each starts. A tool declares a
+ * static const struct tool (its probes per method and its program text);
+ * tool_open() then does the rest in the same order for every tool:
+ * --ebpf, host checks, signals, attach (auto's fallback included),
+ * --x-check, and -v for the method actually attached.
  */
 #ifndef TOOL_H
 #define TOOL_H
 
+#include <signal.h>
 #include <stdbool.h>
-#include <stddef.h>
 
+#include "args.h"
 #include "bccprog.h"
+#include "method.h"
 #include "text.h"
 
-/* "tool: message\n" on stderr: one line naming the cause and the fix. */
-void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Whether bcc can find kernel headers; dir gets where they were expected. */
-bool tool_headers_present(char *dir, size_t len);
-
-/* Root, and kernel headers for bcc: false after saying what is missing. */
-bool tool_host_ready(void);
-
-/* Set by SIGINT or SIGTERM once tool_catch_signals() ran. */
-extern volatile int tool_exiting;
-
-/*
- * SIGINT/SIGTERM set tool_exiting; SIGPIPE is ignored, so a closed pipe
- * ends the tool quietly through EPIPE.
- */
-void tool_catch_signals(void);
-
-/* Whether kprobes can be attached (kprobe PMU, or tracefs kprobe_events). */
-bool tool_kprobes_available(void);
-
-enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY };
-extern const char *const method_names[];	/* --attach choices */
-extern const char *const check_names[];	/* hidden --x-check choices */
-
-/*
- * Replace token by the offset of sname's member (a path like "ns.inum" is
- * fine): from BTF, or offsetof() through the headers when there is no BTF.
- * Headers may not match the kernel: only sock_common fields are read
- * through them directly.
- */
-void tool_subst_offset(struct text *t, const char *token, const char *sname,
-		       const char *member);
-
-
-struct probe {
-	enum bprog_attach how;
-	const char *fn, *target;
-	bool optional;		/* only when the kernel has the target */
-	int family;		/* 4 or 6: not under -6 / -4; 0: always */
-};
-
-struct tool_methods {
-	/* Per method, what it attaches: { 0 }-terminated. */
-	const struct probe *probes[M_FENTRY + 1];
-	const char *tracepoints_since;	/* the kernel with all its tracepoints */
-	/* The program text of m, substituted. */
+struct tool {
+	const char *name;
+	const struct arg_spec *args;
+	/* Per method, what it attaches: { 0 }-terminated; NULL: no such method. */
+	const struct probe *probes[NR_METHODS];
+	/* The kernel that has every tracepoint the tracepoint method uses. */
+	const char *tracepoints_since;
+	/* Append the program text of m, with the options substituted. */
 	void (*build)(struct text *t, enum method m);
-	int family;		/* 4, 6, or 0: from -4 / -6 */
-	const char *check;	/* NULL, or stop after "compile" / "load" */
+	/* The tool's own checks once root and headers are there (or NULL). */
+	bool (*ready)(void);
 };
 
+/* The options every tool has; args_parse() fills them in (TOOL_OPT_*). */
+struct tool_opts {
+	const char *attach;	/* --attach: a method name; "auto" */
+	bool verbose;		/* -v: the attached method and its program */
+	bool ebpf;		/* --ebpf: print the program; attach nothing */
+	const char *check;	/* hidden --x-check: "compile" or "load" */
+	bool ipv4, ipv6;	/* -4 / -6 */
+};
+#define TOOL_OPTS_INIT { .attach = "auto" }
+
+/* Their rows in a tool's options table (the order is the tool's). */
+#define TOOL_OPT_IPV4(o) { '4', "ipv4", NULL, "trace IPv4 family only", \
+	ARG_FLAG, 1, NULL, &(o).ipv4, NULL }
+#define TOOL_OPT_IPV6(o) { '6', "ipv6", NULL, "trace IPv6 family only", \
+	ARG_FLAG, 1, NULL, &(o).ipv6, NULL }
+#define TOOL_OPT_ATTACH(o) { 0, "attach", NULL, \
+	"how to attach: auto (default) picks what works here", \
+	ARG_VALUE, 0, NULL, &(o).attach, method_names }
+#define TOOL_OPT_VERBOSE(o, help) { 'v', "verbose", NULL, help, ARG_FLAG, 0, \
+	NULL, &(o).verbose, NULL }
+#define TOOL_OPT_EBPF(o) { 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, \
+	&(o).ebpf, NULL }
 /*
- * The program text of m: for kprobe, a prelude for kernel headers newer
- * than libbcc (kcompat.h); the tool's text; struct sock offsets from BTF
- * (bpf_text/shared_sock.bpf.c).
+ * Hidden, for tests: stop after compiling, or after loading every program
+ * (the kernel verifier) without attaching. Exit 0 when that worked.
  */
-void tool_text(const struct tool_methods *o, enum method m, struct text *t);
+#define TOOL_OPT_CHECK(o) { 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, \
+	&(o).check, check_names }
+
+/* 4 or 6 under -4 / -6, else 0. */
+int tool_family(const struct tool_opts *o);
+
+/* Set by SIGINT or SIGTERM once tool_open() has caught them. */
+extern volatile sig_atomic_t tool_exiting;
 
 /*
- * Can this kernel run m? (No root needed.) why: "method: what is missing",
- * with the fix.
+ * Start the tool after its options are parsed. Returns 1 with *p attached:
+ * trace; 0: done, exit 0 (--ebpf, --x-check, a signal while starting);
+ * -1: failed, exit 1 (said why on stderr). Catches SIGINT and SIGTERM
+ * (tool_exiting) before the compile, and ignores SIGPIPE.
  */
-bool tool_method_usable(const struct tool_methods *o, enum method m,
-			const char **why);
+int tool_open(const struct tool *tool, const struct tool_opts *o,
+	      struct bprog **p);
 
-/*
- * The methods to try, best first: the one named by attach, or for "auto"
- * the usable ones; why collects what rules the others out.
- */
-int tool_candidates(const struct tool_methods *o, const char *attach,
-		    enum method out[3], struct text *why);
-
-/*
- * Compile the text of m, load every probe (the verifier sees them all
- * before anything attaches), then attach them; or stop as o->check says.
- * On failure: NULL and err = "method: what failed".
- */
-struct bprog *tool_start(const struct tool_methods *o, enum method m,
-			 char *err, size_t errlen);
-
-/*
- * Try the candidates in order; the first that starts wins (*chosen).
- * Reports in one line why none did. Stops early when *stop becomes true.
- */
-struct bprog *tool_start_any(const struct tool_methods *o, const char *attach,
-			     enum method *chosen,
-			     volatile const int *stop);
+/* Detach and free everything tool_open() set up. Accepts NULL. */
+void tool_close(struct bprog *p);
 
 #endif

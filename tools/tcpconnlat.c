@@ -10,33 +10,27 @@
  * inet_sock_set_state tracepoint is used where the kernel has it.
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bcc/libbpf.h>
 
-#include "args.h"
-#include "bccprog.h"
-#include "btf_off.h"
-#include "tcpconnlat.h"
-#include "text.h"
-#include "tool.h"
-
-#include "tcpconnlat_text.h"
+#include "comm.h"
+#include "events.h"
+#include "msg.h"
+#include "progtext.h"
 #include "shared_text.h"
+#include "tcpconnlat.h"
+#include "tcpconnlat_text.h"
+#include "tool.h"
 
 
 static struct env {
-	bool timestamp, lport, ipv4, ipv6, verbose, ebpf;
+	struct tool_opts tool;
+	bool timestamp, lport;
 	int pid;		/* 0: all */
 	double duration_ms;	/* 0: show all */
-	const char *attach;
-	const char *check;	/* hidden --x-check: "compile" or "load" */
-} env = { .attach = "auto" };
+} env = { .tool = TOOL_OPTS_INIT };
 
 /* The original's int(duration_ms * 1000) when duration_ms is set. */
 static unsigned long long duration_us;
@@ -60,22 +54,14 @@ static const struct arg_opt opts[] = {
 	  &env.pid, NULL },
 	{ 'L', "lport", NULL, "include LPORT on output", ARG_FLAG, 0, NULL,
 	  &env.lport, NULL },
-	{ '4', "ipv4", NULL, "trace IPv4 family only", ARG_FLAG, 1, NULL,
-	  &env.ipv4, NULL },
-	{ '6', "ipv6", NULL, "trace IPv6 family only", ARG_FLAG, 1, NULL,
-	  &env.ipv6, NULL },
+	TOOL_OPT_IPV4(env.tool),
+	TOOL_OPT_IPV6(env.tool),
 	{ 0, "duration_ms", NULL, "minimum duration to trace (ms)",
 	  ARG_POSITIONAL, 0, args_parse_duration_ms, &env.duration_ms, NULL },
-	{ 'v', "verbose", NULL, "print the BPF program for debugging purposes",
-	  ARG_FLAG, 0, NULL, &env.verbose, NULL },
-	{ 0, "attach", NULL, "how to attach: auto (default) picks what works here",
-	  ARG_VALUE, 0, NULL, &env.attach, method_names },
-	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &env.ebpf, NULL },
-	/*
-	 * For tests (as tcptop's): stop after compiling, or after loading
-	 * every program (the kernel verifier) without attaching.
-	 */
-	{ 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, &env.check, check_names },
+	TOOL_OPT_VERBOSE(env.tool, "print the BPF program for debugging purposes"),
+	TOOL_OPT_ATTACH(env.tool),
+	TOOL_OPT_EBPF(env.tool),
+	TOOL_OPT_CHECK(env.tool),
 };
 
 static const struct arg_spec spec = {
@@ -92,44 +78,34 @@ static const struct arg_spec spec = {
  */
 static void build_text(struct text *t, enum method m)
 {
-	char buf[256];
+	char buf[32];
 
 	if (duration_us > 0)
 		text_add(t, "#define MIN_LATENCY\n");
 	text_add(t, "\n");
 	/* The kprobe program is bcc's, with its headers. */
-	text_add(t, m == M_KPROBE ? bpf_tcpconnlat_headers : bpf_shared_kernel);
-	text_add(t, bpf_tcpconnlat_common);
+	text_add(t, m == M_KPROBE ? bpf_tcpconnlat_kprobe_headers :
+				    bpf_shared_btf_kernel);
+	text_add(t, bpf_tcpconnlat_maps);
 	if (m == M_KPROBE) {
 		text_add(t, "\n");
-		text_add(t, bpf_tcpconnlat_kprobe);
+		text_add(t, bpf_tcpconnlat_kprobe_probes);
 	} else {
 		text_add(t, bpf_shared_sock);
 		text_add(t, "\n");
-		text_add(t, bpf_tcpconnlat_report);
+		text_add(t, bpf_tcpconnlat_btf_report);
 		text_add(t, "\n");
-		text_add(t, m == M_TRACEPOINT ? bpf_tcpconnlat_tracepoint :
-						 bpf_tcpconnlat_fentry);
+		text_add(t, m == M_TRACEPOINT ? bpf_tcpconnlat_tracepoint_probes :
+						 bpf_tcpconnlat_fentry_probes);
 	}
 	if (duration_us > 0) {
 		snprintf(buf, sizeof(buf), "%llu", duration_us);
 		text_replace(t, "DURATION_US", buf);
 	}
-	if (env.pid) {
-		snprintf(buf, sizeof(buf), "if (pid != %d) { return 0; }", env.pid);
-		text_replace(t, "FILTER", buf);
-	} else {
-		text_replace(t, "FILTER", "");
-	}
-	/* The kprobe method filters as the original: by what it attaches. */
-	if (env.ipv4 || env.ipv6) {
-		snprintf(buf, sizeof(buf),
-			 "u16 family = SK_FAMILY(sk); if (family != %s) { return 0; }",
-			 env.ipv4 ? "AF_INET" : "AF_INET6");
-		text_replace(t, "FAMILY_CHECK", buf);
-	} else {
-		text_replace(t, "FAMILY_CHECK", "");
-	}
+	/* The kprobe method filters as the original: by what it attaches.
+	 * (FILTER_FAMILY first: FILTER is a prefix of it.) */
+	prog_filter_family(t, tool_family(&env.tool));
+	prog_filter_pid(t, "FILTER", env.pid);
 }
 
 /*
@@ -158,26 +134,28 @@ static const struct probe fentry_probes[] = {
 	{ 0 }
 };
 
-struct output {
+/* What the event handlers keep between events (events.ctx). */
+struct trace {
 	uint64_t start_ts;	/* -t: ts_us of the first event */
-	uint64_t lost;
-	bool broken;		/* stdout is gone (EPIPE) */
+	int skipped_fd;		/* the BPF "skipped" counter */
+	uint64_t skipped;	/* its value when last reported */
 };
 
-static void print_event(struct output *o, uint64_t ts_us, uint32_t pid,
+static void print_event(struct events *ev, uint64_t ts_us, uint32_t pid,
 			const char *task, uint64_t ip, const char *saddr,
 			uint16_t lport, const char *daddr, uint16_t dport,
 			uint64_t delta_us)
 {
+	struct trace *tr = ev->ctx;
 	char comm[4 * 12 + 1];
 	int r = 0;
 
 	if (env.timestamp) {
-		if (o->start_ts == 0)
-			o->start_ts = ts_us;
-		r = printf("%-9.3f", ((double)ts_us - (double)o->start_ts) / 1000000);
+		if (tr->start_ts == 0)
+			tr->start_ts = ts_us;
+		r = printf("%-9.3f", ((double)ts_us - (double)tr->start_ts) / 1000000);
 	}
-	text_fmt_comm(comm, task, TASK_COMM_LEN, 12);
+	comm_fmt(comm, task, TASK_COMM_LEN, 12);
 	if (r >= 0 && env.lport)
 		r = printf("%-7u %s %-2d %-16s %-6u %-16s %-5u %.2f\n", pid, comm,
 			   (int)ip, saddr, lport, daddr, dport,
@@ -186,7 +164,7 @@ static void print_event(struct output *o, uint64_t ts_us, uint32_t pid,
 		r = printf("%-7u %s %-2d %-16s %-16s %-5u %.2f\n", pid, comm,
 			   (int)ip, saddr, daddr, dport, (double)delta_us / 1000);
 	if (r < 0)
-		o->broken = true;
+		ev->broken = true;
 }
 
 static void on_ipv4(void *ctx, int cpu, void *data, int size)
@@ -217,26 +195,19 @@ static void on_ipv6(void *ctx, int cpu, void *data, int size)
 		    e.delta_us);
 }
 
-static void on_lost(void *ctx, uint64_t lost)
+/* After each poll: connects the kernel side skipped since the last one. */
+static void report_skipped(struct events *ev)
 {
-	struct output *o = ctx;
-
-	o->lost += lost;
-	fail("WARNING: lost %llu events: the perf buffer was full (output too slow?)",
-	     (unsigned long long)lost);
-}
-
-/* Report connects the kernel side skipped since the last call. */
-static void report_skipped(int fd, uint64_t *seen)
-{
+	struct trace *tr = ev->ctx;
 	uint64_t total = 0;
 	int zero = 0;
 
-	if (bpf_lookup_elem(fd, &zero, &total) || total <= *seen)
+	if (bpf_lookup_elem(tr->skipped_fd, &zero, &total) ||
+	    total <= tr->skipped)
 		return;
-	fail("WARNING: skipped %llu connects whose start time is later than their end (the clock went backwards)",
-	     (unsigned long long)(total - *seen));
-	*seen = total;
+	p_warn("skipped %llu connects whose start time is later than their end (the clock went backwards)",
+	       (unsigned long long)(total - tr->skipped));
+	tr->skipped = total;
 }
 
 /* Python's int(ms * 1000); argparse accepted ms: finite, >= 0, < 2^64 us. */
@@ -247,79 +218,21 @@ static unsigned long long to_duration_us(double ms)
 	return us < 18446744073709551616.0 ? (unsigned long long)us : ~0ULL;
 }
 
-int main(int argc, char **argv)
+static const struct tool tcpconnlat = {
+	.name = "tcpconnlat",
+	.args = &spec,
+	.probes = {
+		[M_KPROBE] = kprobe_probes,
+		[M_TRACEPOINT] = tracepoint_probes,
+		[M_FENTRY] = fentry_probes,
+	},
+	.tracepoints_since = "Linux 4.16+",
+	.build = build_text,
+};
+
+/* The header, once tracing is live: every connect completing from here. */
+static void print_header(void)
 {
-	struct tool_methods methods = {
-		.probes = {
-			[M_KPROBE] = kprobe_probes,
-			[M_TRACEPOINT] = tracepoint_probes,
-			[M_FENTRY] = fentry_probes,
-		},
-		.tracepoints_since = "Linux 4.16+",
-		.build = build_text,
-	};
-	struct output out = { 0 };
-	struct text why = { 0 }, t = { 0 };
-	enum method cand[3], chosen = M_AUTO;
-	struct bprog *p = NULL;
-	uint64_t skipped = 0;
-	int skipped_fd, ret = 1;
-
-	args_parse(&spec, argc, argv);
-	methods.family = env.ipv4 ? 4 : env.ipv6 ? 6 : 0;
-	methods.check = env.check;
-	if (env.duration_ms)
-		duration_us = to_duration_us(env.duration_ms);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	if (env.ebpf) {
-		/* Without root nothing can be tried: print the likeliest. */
-		chosen = tool_candidates(&methods, env.attach, cand, &why) ?
-			 cand[0] : M_KPROBE;
-		fprintf(stderr, "tcpconnlat: attach method: %s\n",
-			method_names[chosen]);
-		tool_text(&methods, chosen, &t);
-		printf("%s\n", text_str(&t));
-		ret = 0;
-		goto cleanup;
-	}
-
-	if (!tool_host_ready())
-		goto cleanup;
-	/* Ctrl-C from now on (compiling takes a while) ends us cleanly. */
-	tool_catch_signals();
-	p = tool_start_any(&methods, env.attach, &chosen, &tool_exiting);
-	if (tool_exiting) {
-		ret = 0;
-		goto cleanup;
-	}
-	if (!p)
-		goto cleanup;
-	if (env.verbose || env.check)
-		fprintf(stderr, "tcpconnlat: %s method: %s\n",
-			!env.check ? "attached" :
-			*env.check == 'c' ? "compiled" : "loaded",
-			method_names[chosen]);
-	if (env.check) {
-		ret = 0;
-		goto cleanup;
-	}
-	if (env.verbose) {
-		tool_text(&methods, chosen, &t);
-		printf("%s\n", text_str(&t));
-	}
-
-	skipped_fd = bprog__table_fd(p, "skipped");
-	if (skipped_fd < 0 ||
-	    (!env.ipv6 && bprog__open_perf(p, "ipv4_events", on_ipv4, on_lost,
-					   &out, 64)) ||
-	    (!env.ipv4 && bprog__open_perf(p, "ipv6_events", on_ipv6, on_lost,
-					   &out, 64))) {
-		fail("%s", bprog__errmsg(p));
-		goto cleanup;
-	}
-
-	/* Tracing is live: every connect completing from here is seen. */
 	if (env.timestamp)
 		printf("%-9s", "TIME(s)");
 	if (env.lport)
@@ -328,29 +241,34 @@ int main(int argc, char **argv)
 	else
 		printf("%-7s %-12s %-2s %-16s %-16s %-5s %s\n", "PID", "COMM", "IP",
 		       "SADDR", "DADDR", "DPORT", "LAT(ms)");
-	ret = 0;
-	while (!tool_exiting && !out.broken && !ferror(stdout)) {
-		/* A short timeout bounds the wait for a signal that lands
-		 * between the check of tool_exiting and the poll. */
-		int r = bprog__poll(p, 200);
+}
 
-		if (r < 0 && r != -EINTR) {
-			fail("%s", bprog__errmsg(p));
-			ret = 1;
-			break;
-		}
-		report_skipped(skipped_fd, &skipped);
+int main(int argc, char **argv)
+{
+	struct trace tr = { 0 };
+	struct events ev = { .tick = report_skipped, .ctx = &tr };
+	struct bprog *p = NULL;
+	int ret;
+
+	args_parse(tcpconnlat.args, argc, argv);
+	if (env.duration_ms)
+		duration_us = to_duration_us(env.duration_ms);
+	ret = tool_open(&tcpconnlat, &env.tool, &p);
+	if (ret <= 0) {
+		ret = ret < 0;
+		goto cleanup;
 	}
-	/* What completed before the signal is still printed. */
-	if (!out.broken)
-		bprog__poll(p, 0);
-	report_skipped(skipped_fd, &skipped);
-	if (out.lost)
-		fail("WARNING: lost %llu events in total", (unsigned long long)out.lost);
+	ret = 1;
+	tr.skipped_fd = bprog__table_fd(p, "skipped");
+	if (tr.skipped_fd < 0 ||
+	    (!env.tool.ipv6 && events_open(p, "ipv4_events", on_ipv4, &ev)) ||
+	    (!env.tool.ipv4 && events_open(p, "ipv6_events", on_ipv6, &ev))) {
+		p_err("%s", bprog__errmsg(p));
+		goto cleanup;
+	}
+	print_header();
+	ret = events_loop(p, &ev) ? 1 : 0;
 cleanup:
-	bprog__destroy(p);
-	btf_off_cleanup();
-	text_free(&t);
-	text_free(&why);
+	tool_close(p);
 	return ret;
 }

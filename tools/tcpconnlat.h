@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TASK_COMM_LEN 16
+#include "comm.h"
 
 /* struct ipv4_data_t in the BPF text. */
 struct ipv4_data {

@@ -19,27 +19,27 @@
 
 #include <bcc/libbpf.h>
 
-#include "args.h"
-#include "bccprog.h"
 #include "btf_off.h"
-#include "tcptop.h"
-#include "text.h"
-#include "tool.h"
-
-#include "tcptop_text.h"
+#include "containers.h"
+#include "msg.h"
+#include "progtext.h"
 #include "shared_text.h"
+#include "tcptop_report.h"
+#include "tcptop_text.h"
+#include "tool.h"
 
 static const char *const sort_names[] = { "all", "sent", "received", NULL };
 
 static struct env {
-	bool noclear, nosummary, ipv4, ipv6, ebpf, verbose;
+	struct tool_opts tool;
+	struct containers containers;	/* --cgroupmap, --mntnsmap */
+	bool noclear, nosummary;
 	int pid;		/* 0: all */
 	int interval;		/* seconds */
 	int count;		/* 0: forever */
 	int rows;		/* 0: fit the screen */
-	const char *cgroupmap, *mntnsmap, *sort, *attach;
-	const char *check;	/* hidden --x-check: "compile" or "load" */
-} env = { .interval = 1, .sort = "all", .attach = "auto" };
+	const char *sort;
+} env = { .tool = TOOL_OPTS_INIT, .interval = 1, .sort = "all" };
 
 static const char examples[] =
 	"examples:\n"
@@ -66,28 +66,20 @@ static const struct arg_opt opts[] = {
 	{ 0, "count", NULL, "number of outputs", ARG_POSITIONAL, 0,
 	  args_parse_positive_int, &env.count, NULL },
 	{ 0, "cgroupmap", NULL, "trace cgroups in this BPF map only", ARG_VALUE,
-	  0, args_parse_map_path, &env.cgroupmap, NULL },
+	  0, args_parse_map_path, &env.containers.cgroupmap, NULL },
 	{ 0, "mntnsmap", NULL, "trace mount namespaces in this BPF map only",
-	  ARG_VALUE, 0, args_parse_map_path, &env.mntnsmap, NULL },
-	{ '4', "ipv4", NULL, "trace IPv4 family only", ARG_FLAG, 1, NULL,
-	  &env.ipv4, NULL },
-	{ '6', "ipv6", NULL, "trace IPv6 family only", ARG_FLAG, 1, NULL,
-	  &env.ipv6, NULL },
+	  ARG_VALUE, 0, args_parse_map_path, &env.containers.mntnsmap, NULL },
+	TOOL_OPT_IPV4(env.tool),
+	TOOL_OPT_IPV6(env.tool),
 	{ 's', "sort", NULL, "sort rows by this byte count (default all)",
 	  ARG_VALUE, 0, NULL, &env.sort, sort_names },
 	{ 'r', "rows", NULL,
 	  "show at most ROWS rows per table (default: fit the screen)",
 	  ARG_VALUE, 0, args_parse_positive_int, &env.rows, NULL },
-	{ 0, "attach", NULL, "how to attach: auto (default) picks what works here",
-	  ARG_VALUE, 0, NULL, &env.attach, method_names },
-	{ 'v', "verbose", NULL, "print the attach method and BPF program",
-	  ARG_FLAG, 0, NULL, &env.verbose, NULL },
-	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &env.ebpf, NULL },
-	/*
-	 * For tests: stop after compiling, or after loading every program
-	 * (the kernel verifier) without attaching. Exit 0 when that worked.
-	 */
-	{ 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, &env.check, check_names },
+	TOOL_OPT_ATTACH(env.tool),
+	TOOL_OPT_VERBOSE(env.tool, "print the attach method and BPF program"),
+	TOOL_OPT_EBPF(env.tool),
+	TOOL_OPT_CHECK(env.tool),
 };
 
 static const struct arg_spec spec = {
@@ -98,80 +90,35 @@ static const struct arg_spec spec = {
 };
 
 /*
- * bcc's containers.filter_by_containers(), as text. with_types: bcc's
- * struct mnt_namespace and its includes (the kprobe program; the filter
- * itself reads every field at its BTF offset).
+ * The program of method m: bcc's for kprobe (its headers, its order), the
+ * BTF methods' own otherwise (bpf_text/tcptop/), with bcc's substitutions.
  */
-static void add_container_filter(struct text *t, bool with_types)
-{
-	struct text part = { 0 };
-
-	if (env.cgroupmap) {
-		text_add(&part, bpf_tcptop_cgroupfilter);
-		/* The path was checked: no quote, backslash or control char. */
-		text_replace(&part, "CGROUP_PATH", env.cgroupmap);
-		text_add(t, text_str(&part));
-		text_free(&part);
-	} else {
-		text_add(t, "\n        static inline int _cgroup_filter() {\n"
-			    "            return 0;\n        }\n        ");
-	}
-	if (env.mntnsmap) {
-		if (with_types)
-			text_add(&part, bpf_tcptop_mntnstypes);
-		text_add(&part, bpf_tcptop_mntnsfilter);
-		text_replace(&part, "MOUNT_NS_PATH", env.mntnsmap);
-		text_add(t, text_str(&part));
-		text_free(&part);
-	} else {
-		text_add(t, "\n        static inline int _mntns_filter() {\n"
-			    "            return 0;\n        }\n        ");
-	}
-	text_add(t, "\n    static inline int container_should_be_filtered() {\n"
-		    "        return _cgroup_filter() || _mntns_filter();\n    }\n    ");
-}
-
 static void build_text(struct text *t, enum method m)
 {
 	struct text prog = { 0 };
-	char buf[64];
 
-	/* The kprobe program is bcc's: its headers, its order. */
 	text_add(&prog, "\n");
 	if (m == M_KPROBE) {
-		text_add(&prog, bpf_tcptop_headers);
+		text_add(&prog, bpf_tcptop_kprobe_headers);
 		text_add(&prog, bpf_shared_sock);
 		text_add(&prog, bpf_tcptop_maps);
 		text_add(&prog, "\n");
-		text_add(&prog, bpf_tcptop_kprobe);
+		text_add(&prog, bpf_tcptop_kprobe_probes);
 	} else {
-		text_add(t, bpf_shared_kernel);
+		text_add(t, bpf_shared_btf_kernel);
 		text_add(&prog, bpf_shared_sock);
 		text_add(&prog, bpf_tcptop_maps);
-		text_add(&prog, bpf_tcptop_count);
-		text_add(&prog, bpf_tcptop_recv);
-		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint :
-						     bpf_tcptop_fentry);
+		text_add(&prog, bpf_tcptop_btf_count);
+		text_add(&prog, bpf_tcptop_btf_recv);
+		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint_send :
+						     bpf_tcptop_fentry_send);
 		if (m == M_FENTRY && btf_has_type("tcp_sendpage"))
-			text_add(&prog, bpf_tcptop_sendpage);
+			text_add(&prog, bpf_tcptop_fentry_sendpage);
 	}
-	if (env.pid) {
-		snprintf(buf, sizeof(buf), "if (pid != %d) { return 0; }", env.pid);
-		text_replace(&prog, "FILTER_PID", buf);
-	} else {
-		text_replace(&prog, "FILTER_PID", "");
-	}
-	if (env.ipv4)
-		text_replace(&prog, "FILTER_FAMILY",
-			     "if (family != AF_INET) { return 0; }");
-	else if (env.ipv6)
-		text_replace(&prog, "FILTER_FAMILY",
-			     "if (family != AF_INET6) { return 0; }");
-	text_replace(&prog, "FILTER_FAMILY", "");
-	add_container_filter(t, m == M_KPROBE);
-	tool_subst_offset(t, "TASK_NSPROXY_OFFSET", "task_struct", "nsproxy");
-	tool_subst_offset(t, "NSPROXY_MNT_NS_OFFSET", "nsproxy", "mnt_ns");
-	tool_subst_offset(t, "MNT_NS_INUM_OFFSET", "mnt_namespace", "ns.inum");
+	prog_filter_pid(&prog, "FILTER_PID", env.pid);
+	prog_filter_family(&prog, tool_family(&env.tool));
+	/* bcc's order: the container filter before the program. */
+	containers_filter(t, &env.containers, m == M_KPROBE);
 	text_add(t, text_str(&prog));
 	text_free(&prog);
 }
@@ -318,7 +265,7 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	}
 	err = collect(c, &v4, &v6);
 	if (err) {
-		fail("cannot read the count tables: %s", strerror(-err));
+		p_err("cannot read the count tables: %s", strerror(-err));
 		goto out;
 	}
 	rows_finish(&v4, o.sort);
@@ -331,11 +278,11 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 		/* A closed pipe (tcptop | head) ends us quietly; not so others. */
 		err = errno == EPIPE ? -EPIPE : -(errno ? errno : EIO);
 		if (err != -EPIPE)
-			fail("cannot write the output: %s", strerror(errno));
+			p_err("cannot write the output: %s", strerror(errno));
 	}
 	lost = newly_dropped(c);
 	if (lost)
-		fail("WARNING: %llu counts dropped: more connections in one interval than the tables hold (10240)",
+		p_warn("%llu counts dropped: more connections in one interval than the tables hold (10240)",
 		     (unsigned long long)lost);
 out:
 	rows_free(&v4);
@@ -351,86 +298,43 @@ static void sleep_until(const struct timespec *deadline)
 		;
 }
 
+static bool ready(void)
+{
+	return containers_ready(&env.containers);
+}
+
+static const struct tool tcptop = {
+	.name = "tcptop",
+	.args = &spec,
+	.probes = {
+		[M_KPROBE] = kprobe_probes,
+		[M_TRACEPOINT] = tracepoint_probes,
+		[M_FENTRY] = fentry_probes,
+	},
+	.tracepoints_since = "Linux 6.3+",
+	.build = build_text,
+	.ready = ready,
+};
+
 int main(int argc, char **argv)
 {
-	struct tool_methods methods = {
-		.probes = {
-			[M_KPROBE] = kprobe_probes,
-			[M_TRACEPOINT] = tracepoint_probes,
-			[M_FENTRY] = fentry_probes,
-		},
-		.tracepoints_since = "Linux 6.3+",
-		.build = build_text,
-	};
 	struct report_opts ro = { 0 };
 	struct counts c = { 0 };
-	enum method cand[3], chosen = M_AUTO;
-	struct text t = { 0 }, why = { 0 };
 	struct timespec next;
-	int i, ret = 1;
+	int i, ret;
 
-	args_parse(&spec, argc, argv);
-	methods.family = env.ipv4 ? 4 : env.ipv6 ? 6 : 0;
-	methods.check = env.check;
-	if (env.ebpf || env.verbose) {
-		/* Without root nothing can be tried: show the likeliest. */
-		if (!tool_candidates(&methods, env.attach, cand, &why)) {
-			fail("no usable attach method on this kernel: %s", text_str(&why));
-			text_free(&why);
-			return 1;
-		}
-		text_free(&why);
-		fprintf(stderr, "tcptop: attach method: %s\n", method_names[cand[0]]);
-		tool_text(&methods, cand[0], &t);
-		fputs(text_str(&t), stdout);
-		fputc('\n', stdout);
-		fflush(stdout);
-		text_free(&t);
-		if (env.ebpf)
-			return 0;
-	}
-
-	if (!tool_host_ready())
-		return 1;
-	for (i = 0; i < 2; i++) {
-		const char *path = i ? env.mntnsmap : env.cgroupmap;
-		int fd;
-
-		if (!path)
-			continue;
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			fail("cannot open pinned map %s: %s (create and pin it first, e.g. with bpftool map create)",
-			     path, strerror(errno));
-			return 1;
-		}
-		close(fd);
-	}
-
-	/*
-	 * Before attaching: a Ctrl-C during the slow compile must still reach
-	 * the cleanup (a tracefs kprobe_events entry would outlive us).
-	 */
-	tool_catch_signals();
-
-	c.p = tool_start_any(&methods, env.attach, &chosen, &tool_exiting);
-	if (!c.p)
-		return tool_exiting ? 0 : 1;
-	if (env.verbose || env.check)
-		fprintf(stderr, "tcptop: %s method: %s\n",
-			!env.check ? "attached" :
-			*env.check == 'c' ? "compiled" : "loaded",
-			method_names[chosen]);
-	if (env.check || tool_exiting) {
-		ret = 0;
+	args_parse(tcptop.args, argc, argv);
+	ret = tool_open(&tcptop, &env.tool, &c.p);
+	if (ret <= 0) {
+		ret = ret < 0;
 		goto cleanup;
 	}
-
+	ret = 1;
 	c.gen_fd = bprog__table_fd(c.p, "generation");
 	c.sync_fd = bprog__table_fd(c.p, "gen_sync");
 	c.dropped_fd = bprog__table_fd(c.p, "dropped");
 	if (c.gen_fd < 0 || c.sync_fd < 0 || c.dropped_fd < 0) {
-		fail("%s", bprog__errmsg(c.p));
+		p_err("%s", bprog__errmsg(c.p));
 		goto cleanup;
 	}
 
@@ -470,7 +374,6 @@ int main(int argc, char **argv)
 			break;
 	}
 cleanup:
-	bprog__destroy(c.p);
-	btf_off_cleanup();
+	tool_close(c.p);
 	return ret;
 }

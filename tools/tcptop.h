@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tcptop: the keys of the BPF count tables (bpf_text/tcptop_maps.bpf.c) as
- * user space reads them, and the rows of the report built from them.
+ * tcptop: the keys of the BPF count tables (bpf_text/tcptop/maps.bpf.c) as
+ * user space reads them: the wire format, pinned by its layout.
  */
 #ifndef TCPTOP_H
 #define TCPTOP_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#define TASK_COMM_LEN 16
+#include "comm.h"
 
 /* struct ipv4_key_t in the BPF text. */
 struct ipv4_key {
@@ -38,44 +35,5 @@ struct ipv6_key {
 
 _Static_assert(sizeof(struct ipv4_key) == 36, "ipv4_key_t layout");
 _Static_assert(sizeof(struct ipv6_key) == 64, "ipv6_key_t layout");
-
-/* One connection of one process, in one interval. */
-struct row {
-	int family;		/* AF_INET or AF_INET6 */
-	uint32_t pid;
-	char comm[TASK_COMM_LEN + 1];
-	uint8_t saddr[16], daddr[16];
-	uint16_t lport, dport;
-	uint64_t sent, recv;
-};
-
-struct rows {
-	struct row *v;
-	size_t n, cap;
-};
-
-enum sort_by { SORT_ALL, SORT_SENT, SORT_RECEIVED };
-
-struct report_opts {
-	bool noclear;
-	bool nosummary;
-	enum sort_by sort;
-	int max_rows;		/* per table; 0: no limit */
-	int screen_lines;	/* fit both tables in this many lines; 0: no limit */
-};
-
-/* Add bytes to the row of this connection (merging equal keys). */
-void rows_add(struct rows *r, const struct row *key, uint64_t sent,
-	      uint64_t recv);
-void rows_from_ipv4(struct row *row, const struct ipv4_key *k);
-void rows_from_ipv6(struct row *row, const struct ipv6_key *k);
-/* Combine rows of the same connection, then order by opts->sort. */
-void rows_finish(struct rows *r, enum sort_by sort);
-void rows_free(struct rows *r);
-
-/* Print one interval the way bcc's tcptop does. Returns -1 on write error. */
-int report_print(FILE *out, const struct report_opts *o, const char *clock,
-		 const char *loadavg, const struct rows *v4,
-		 const struct rows *v6);
 
 #endif

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "tcptop.h"
-#include "text.h"
+#include "comm.h"
+#include "tcptop_report.h"
 
 void rows_add(struct rows *r, const struct row *key, uint64_t sent,
 	      uint64_t recv)
@@ -82,16 +82,14 @@ static int cmp_identity(const struct row *a, const struct row *b)
 	return CMP(a->dport, b->dport);
 }
 
-static int cmp_identity_q(const void *a, const void *b)
+static int cmp_identity_q(const void *a, const void *b, void *unused)
 {
 	return cmp_identity(a, b);
 }
 
-static enum sort_by sort_key;
-
-static uint64_t sort_value(const struct row *r)
+static uint64_t sort_value(const struct row *r, enum sort_by sort)
 {
-	switch (sort_key) {
+	switch (sort) {
 	case SORT_SENT:
 		return r->sent;
 	case SORT_RECEIVED:
@@ -102,12 +100,13 @@ static uint64_t sort_value(const struct row *r)
 }
 
 /* Largest first; ties in a stable, readable order (total, then identity). */
-static int cmp_bytes_q(const void *pa, const void *pb)
+static int cmp_bytes_q(const void *pa, const void *pb, void *psort)
 {
 	const struct row *a = pa, *b = pb;
+	enum sort_by sort = *(const enum sort_by *)psort;
 	int c;
 
-	if ((c = CMP(sort_value(b), sort_value(a))))
+	if ((c = CMP(sort_value(b, sort), sort_value(a, sort))))
 		return c;
 	if ((c = CMP(b->sent + b->recv, a->sent + a->recv)))
 		return c;
@@ -120,7 +119,7 @@ void rows_finish(struct rows *r, enum sort_by sort)
 
 	if (!r->n)
 		return;
-	qsort(r->v, r->n, sizeof(*r->v), cmp_identity_q);
+	qsort_r(r->v, r->n, sizeof(*r->v), cmp_identity_q, NULL);
 	for (i = 1; i < r->n; i++) {
 		if (!cmp_identity(&r->v[out], &r->v[i])) {
 			r->v[out].sent += r->v[i].sent;
@@ -130,8 +129,7 @@ void rows_finish(struct rows *r, enum sort_by sort)
 		}
 	}
 	r->n = out + 1;
-	sort_key = sort;
-	qsort(r->v, r->n, sizeof(*r->v), cmp_bytes_q);
+	qsort_r(r->v, r->n, sizeof(*r->v), cmp_bytes_q, &sort);
 }
 
 void rows_free(struct rows *r)
@@ -166,7 +164,7 @@ static int print_table(FILE *out, const struct rows *r, size_t limit, bool v6)
 		const struct row *row = &r->v[i];
 		char comm[4 * TASK_COMM_LEN + 1], l[64], d[64];
 
-		text_fmt_comm(comm, row->comm, sizeof(row->comm), 12);
+		comm_fmt(comm, row->comm, sizeof(row->comm), 12);
 		fmt_endpoint(l, sizeof(l), row->family, row->saddr, row->lport);
 		fmt_endpoint(d, sizeof(d), row->family, row->daddr, row->dport);
 		if (fprintf(out, "%-7u %s %-*s %-*s %6llu %6llu\n", row->pid,

@@ -1,9 +1,11 @@
 // struct sock as the programs read it: each field at the byte offset the
-// tool took from the running kernel's BTF (the *_OFF placeholders), so no
-// kernel header decides a layout. Follows the kernel's definitions
-// (shared_kernel.bpf.c, or the headers in the kprobe programs). Macros, so
-// that a field a program never reads needs no offset (sk_protocol was a
-// bitfield before Linux 5.6).
+// running kernel's BTF gives. Macros, so that a field a program never reads
+// needs no offset (sk_protocol was a bitfield before Linux 5.6).
+// Follows: the kernel's definitions (shared/btf_kernel.bpf.c, or a kprobe
+// program's headers).
+// Placeholders: the *_OFF offsets, which runtime/progtext.c fills in for
+// every program.
+
 #define SK_READ(sk, off, type) ({ \
     type __v = 0; \
     bpf_probe_read_kernel(&__v, sizeof(__v), (void *)(sk) + (off)); \

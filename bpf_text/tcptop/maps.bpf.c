@@ -1,5 +1,7 @@
-// tcptop's maps and the receive accounting every method shares. Follows
-// the kernel definitions and shared_sock.bpf.c.
+// tcptop's maps and the receive accounting every method shares. The keys
+// must match tools/tcptop.h.
+// Follows: shared/sock.bpf.c and shared/containers.bpf.c.
+// Placeholders: none.
 
 struct ipv4_key_t {
     u32 pid;

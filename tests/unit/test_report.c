@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "tcptop.h"
+#include "tcptop_report.h"
 #include "unit.h"
 
 static struct row mkrow(int family, uint32_t pid, const char *comm,

@@ -1,3 +1,8 @@
+// bcc's types for its mount namespace filter: kprobe programs only (bcc's
+// text); the filter itself reads every field at its BTF offset.
+// Follows: the kernel headers. Precedes: containers_mntns.bpf.c.
+// Placeholders: none.
+
 
     #include <linux/nsproxy.h>
     #include <linux/mount.h>

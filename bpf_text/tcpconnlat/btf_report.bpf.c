@@ -1,8 +1,9 @@
-// tcpconnlat, shared by the tracepoint and fentry methods (follows
-// tcpconnlat_common.bpf.c and shared_sock.bpf.c): the handshake of sk has
-// been answered (a SYN-ACK or a reset): report it as the kprobe method
-// does, and forget it. The tool fills in the minimum latency and the PID
-// and family tests.
+// tcpconnlat, tracepoint and fentry methods: record a connect's start, and
+// report it once the handshake is answered (a SYN-ACK or a reset).
+// Follows: tcpconnlat/maps.bpf.c and shared/sock.bpf.c.
+// Placeholders: FILTER (the PID test), FILTER_FAMILY, DURATION_US under
+// #define MIN_LATENCY.
+
 static inline int report(void *ctx, struct sock *sk)
 {
     struct info_t info;
@@ -61,7 +62,8 @@ static inline int record_start(struct sock *sk)
 {
     u32 pid = bpf_get_current_pid_tgid() >> 32;
     FILTER
-    FAMILY_CHECK
+    u16 family = SK_FAMILY(sk);
+    FILTER_FAMILY
     struct info_t info = {.pid = pid};
     info.ts = bpf_ktime_get_ns();
     bpf_get_current_comm(&info.task, sizeof(info.task));

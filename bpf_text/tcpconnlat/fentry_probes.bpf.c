@@ -1,5 +1,6 @@
-// tcpconnlat, fentry method (follows tcpconnlat_report.bpf.c): the kprobe
-// method's functions through BPF trampolines (kernels 5.5+ with BTF).
+// tcpconnlat, fentry method: the kprobe method's functions through BPF
+// trampolines (kernels 5.5+ with BTF).
+// Follows: tcpconnlat/btf_report.bpf.c. Placeholders: none.
 
 KFUNC_PROBE(tcp_v4_connect, struct sock *sk)
 {

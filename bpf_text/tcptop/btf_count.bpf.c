@@ -1,7 +1,8 @@
-// Shared by the tracepoint and fentry methods (follows tcptop_maps.bpf.c):
-// add bytes to the row of the current process and this connection. Every
-// field is read at the offset the tool took from the kernel's BTF. The tool
-// fills in the PID and family tests.
+// tcptop, tracepoint and fentry methods: add bytes to the row of the
+// current process and this connection, every field at its BTF offset.
+// Follows: tcptop/maps.bpf.c.
+// Placeholders: FILTER_PID, FILTER_FAMILY (as bcc's tcptop.py).
+
 #define DIR_SEND 0
 #define DIR_RECV 1
 

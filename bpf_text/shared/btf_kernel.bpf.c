@@ -3,8 +3,9 @@
 // linux/bpf.h, which fails to compile whenever the kernel is newer than
 // libbcc's own uapi bpf.h (bcc issues 4575, 5444), and parsing them is most
 // of a compile's time. These values are ABI: they never change. Struct
-// layouts come from BTF instead (shared_sock.bpf.c). Comes first; no
-// placeholders.
+// layouts come from BTF instead (shared/sock.bpf.c).
+// Follows: nothing (first). Placeholders: none.
+
 #define TASK_COMM_LEN 16
 #define AF_INET 2
 #define AF_INET6 10

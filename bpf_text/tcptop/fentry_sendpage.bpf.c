@@ -1,3 +1,6 @@
+// tcptop, fentry method, when the kernel has tcp_sendpage(): its bytes.
+// Follows: tcptop/fentry_send.bpf.c. Placeholders: none.
+
 // Before Linux 6.5, sendfile() and splice() to a socket reached TCP as
 // tcp_sendpage(), not tcp_sendmsg(): added to the fentry method when the
 // kernel has it.

@@ -1,10 +1,10 @@
-// tcpconnlat: what every method shares. With tcpconnlat_headers.bpf.c
-// before it and tcpconnlat_kprobe.bpf.c after it, this is bcc's
-// tools/tcpconnlat.py program (the current one: -L, -4/-6, -p by process),
-// with the fixes listed under "Differences from bcc" in README.md. The BTF
-// methods put shared_kernel.bpf.c before it instead of the headers. The
-// tool prepends "#define MIN_LATENCY" and fills in the minimum latency and
-// the PID test as bcc does. The event structs must match tools/tcpconnlat.h.
+// tcpconnlat: the maps and events every method shares. With
+// kprobe_headers.bpf.c before it and kprobe_probes.bpf.c after it, this is
+// bcc's tools/tcpconnlat.py program (the current one: -L, -4/-6, -p by
+// process), with the fixes listed under "Differences from bcc" in
+// README.md. The event structs must match tools/tcpconnlat.h.
+// Follows: kprobe_headers.bpf.c (kprobe) or shared/btf_kernel.bpf.c.
+// Placeholders: none.
 
 struct info_t {
     u64 ts;

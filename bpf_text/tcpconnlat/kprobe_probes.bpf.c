@@ -1,6 +1,9 @@
-// tcpconnlat, kprobe method (follows tcpconnlat_common.bpf.c): bcc's
-// probes on tcp_v4_connect()/tcp_v6_connect() and tcp_rcv_state_process(),
-// plus tcp_set_state() to forget connects that never complete.
+// tcpconnlat, kprobe method: bcc's probes on tcp_v4_connect(),
+// tcp_v6_connect() and tcp_rcv_state_process(), plus tcp_set_state() to
+// forget connects that never complete.
+// Follows: tcpconnlat/maps.bpf.c.
+// Placeholders: FILTER (the PID test), DURATION_US under #define
+// MIN_LATENCY (as bcc's tcpconnlat.py).
 
 int trace_connect(struct pt_regs *ctx, struct sock *sk)
 {

@@ -1,3 +1,7 @@
+// tcptop, tracepoint and fentry methods: received bytes, and the
+// establishment baseline they are counted from.
+// Follows: tcptop/btf_count.bpf.c. Placeholders: none.
+
 // Received bytes: every path that moves data to the application
 // (recvmsg, splice/tcp_read_sock, zerocopy) advances tp->copied_seq and then
 // calls tcp_rcv_space_adjust(). The advance is exactly what was read.

@@ -1,3 +1,8 @@
+// tcptop, kprobe method: bcc's probes on tcp_sendmsg()/tcp_sendpage(),
+// with receives counted at tcp_rcv_space_adjust() as the other methods do.
+// Follows: tcptop/maps.bpf.c.
+// Placeholders: FILTER_PID, FILTER_FAMILY (as bcc's tcptop.py).
+
 static int tcp_sendstat(int size)
 {
     if (container_should_be_filtered()) {

@@ -1,6 +1,6 @@
-// tcpconnlat, tracepoint method (follows tcpconnlat_report.bpf.c): the
-// stable sock:inet_sock_set_state and tcp:tcp_receive_reset tracepoints,
-// as raw tracepoints.
+// tcpconnlat, tracepoint method: the stable sock:inet_sock_set_state and
+// tcp:tcp_receive_reset tracepoints, as raw tracepoints.
+// Follows: tcpconnlat/btf_report.bpf.c. Placeholders: none.
 
 // CLOSE -> SYN_SENT happens in tcp_v4_connect(), in the connecting task
 // (tcp_v6_connect() too, or calls it): remember who and when.

@@ -1,3 +1,6 @@
+// tcptop, fentry method: sent bytes.
+// Follows: tcptop/btf_recv.bpf.c. Placeholders: none.
+
 // Sent bytes: fexit of tcp_sendmsg() has both the socket and the result
 // (kernels 5.5+ that allow BPF trampolines, without sock_send_length).
 struct msghdr;

@@ -1,3 +1,6 @@
+// tcptop, tracepoint method: sent bytes.
+// Follows: tcptop/btf_recv.bpf.c. Placeholders: none.
+
 // Sent bytes: sock:sock_send_length (Linux 6.3+) reports every
 // sock_sendmsg() result: send/write/sendmsg, and since 6.5 sendfile() and
 // splice() to a socket too, which go through sock_sendmsg().

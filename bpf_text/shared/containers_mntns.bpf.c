@@ -1,3 +1,11 @@
+// bcc's containers.py mount namespace filter (--mntnsmap): trace only the
+// mount namespaces in a pinned hash, each field at its BTF offset. Without
+// --mntnsmap, containers_mntns_none.bpf.c.
+// Follows: containers_mntns_types.bpf.c in a kprobe program (bcc's text).
+// Precedes: shared/containers.bpf.c.
+// Placeholders: MOUNT_NS_PATH (the pinned map's path, checked by args.c),
+// TASK_NSPROXY_OFFSET, NSPROXY_MNT_NS_OFFSET, MNT_NS_INUM_OFFSET (BTF).
+
     BPF_TABLE_PINNED("hash", u64, u32, mount_ns_set, 1024, "MOUNT_NS_PATH");
 
     static inline int _mntns_filter() {

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * method: how a tool attaches (kprobe, tracepoint, fentry), whether this
+ * kernel can run a method, which to try for --attach auto, and starting
+ * one: compile, load every program, then attach.
+ */
+#ifndef METHOD_H
+#define METHOD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bccprog.h"
+#include "text.h"
+
+enum method { M_AUTO, M_KPROBE, M_TRACEPOINT, M_FENTRY, NR_METHODS };
+extern const char *const method_names[NR_METHODS + 1];	/* --attach choices */
+extern const char *const check_names[];	/* hidden --x-check choices */
+
+/* One program of a method and where it attaches. */
+struct probe {
+	enum bprog_attach how;
+	const char *fn, *target;
+	bool optional;		/* only when the kernel has the target */
+	int family;		/* 4 or 6: not under -6 / -4; 0: always */
+};
+
+struct tool;
+struct tool_opts;
+
+/*
+ * Can this kernel run m? (No root needed.) If not, why gets "method: what
+ * is missing", with the fix.
+ */
+bool method_usable(const struct tool *tool, enum method m, char *why,
+		   size_t len);
+
+/*
+ * The methods to try, best first: the one named by attach, or for "auto"
+ * the usable ones; why collects what rules the others out.
+ */
+int method_candidates(const struct tool *tool, const char *attach,
+		      enum method out[NR_METHODS], struct text *why);
+
+/*
+ * Try the candidates in order: compile, load every probe (the verifier
+ * sees them all before anything attaches), then attach; or stop after
+ * compiling or loading, as o->check says. The first that starts wins
+ * (*chosen). Reports in one line why none did. Stops early once *stop.
+ */
+struct bprog *method_start_any(const struct tool *tool,
+			       const struct tool_opts *o, enum method *chosen,
+			       volatile const sig_atomic_t *stop);
+
+/*
+ * One method alone, as method_start_any(); on failure NULL and err is
+ * "method: what failed".
+ */
+struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
+			   enum method m, char *err, size_t errlen);
+
+#endif
