@@ -26,6 +26,24 @@ struct probe {
 	int family;		/* 4 or 6: not under -6 / -4; 0: always */
 };
 
+/*
+ * Probe rows. The BTF methods' functions have the names bcc gives the
+ * ones it attaches itself: RAW_TRACEPOINT_PROBE(tp) defines
+ * raw_tracepoint__tp, KFUNC_PROBE(f) kfunc__f, KRETFUNC_PROBE(f)
+ * kretfunc__f. More fields may follow: PROBE_FEXIT(f, .optional = true).
+ */
+#define PROBE_KPROBE(func, tgt, ...) \
+	{ .how = BPROG_KPROBE, .fn = #func, .target = #tgt, __VA_ARGS__ }
+#define PROBE_KRETPROBE(func, tgt, ...) \
+	{ .how = BPROG_KRETPROBE, .fn = #func, .target = #tgt, __VA_ARGS__ }
+#define PROBE_RAW_TP(tp, ...) \
+	{ .how = BPROG_RAW_TP, .fn = "raw_tracepoint__" #tp, .target = #tp, \
+	  __VA_ARGS__ }
+#define PROBE_FENTRY(func, ...) { .how = BPROG_FENTRY, \
+	.fn = "kfunc__" #func, .target = #func, __VA_ARGS__ }
+#define PROBE_FEXIT(func, ...) { .how = BPROG_FEXIT, \
+	.fn = "kretfunc__" #func, .target = #func, __VA_ARGS__ }
+
 struct tool;
 struct tool_opts;
 

@@ -19,7 +19,7 @@
 
 struct tool {
 	const char *name;
-	const struct arg_spec *args;
+	struct arg_spec args;	/* its options: a struct tool_opts among them */
 	/* Per method, what it attaches: { 0 }-terminated; NULL: no such method. */
 	const struct probe *probes[NR_METHODS];
 	/* The kernel that has every tracepoint the tracepoint method uses. */
@@ -50,14 +50,18 @@ struct tool_opts {
 	ARG_VALUE, 0, NULL, &(o).attach, method_names }
 #define TOOL_OPT_VERBOSE(o, help) { 'v', "verbose", NULL, help, ARG_FLAG, 0, \
 	NULL, &(o).verbose, NULL }
-#define TOOL_OPT_EBPF(o) { 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, \
-	&(o).ebpf, NULL }
 /*
- * Hidden, for tests: stop after compiling, or after loading every program
- * (the kernel verifier) without attaching. Exit 0 when that worked.
+ * Hidden: --ebpf, and for tests --x-check: stop after compiling, or after
+ * loading every program (the kernel verifier) without attaching; exit 0
+ * when that worked.
  */
-#define TOOL_OPT_CHECK(o) { 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, \
-	&(o).check, check_names }
+#define TOOL_OPTS_HIDDEN(o) \
+	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &(o).ebpf, NULL }, \
+	{ 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, &(o).check, check_names }
+
+/* A tool's struct arg_spec from its description, epilog and options. */
+#define TOOL_ARGS(desc, ep, o) { .description = desc, .epilog = ep, \
+	.opts = o, .nopts = sizeof(o) / sizeof((o)[0]) }
 
 /* 4 or 6 under -4 / -6, else 0. */
 int tool_family(const struct tool_opts *o);

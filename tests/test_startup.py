@@ -7,6 +7,7 @@ behaviour for -v and --ebpf in every tool.
             usable method it says why and exits 1, as a start would
 """
 import os
+import re
 import shlex
 import signal
 
@@ -77,3 +78,78 @@ def test_verbose_prints_attached_program(live, tool):
     assert err == "%s: attached method: tracepoint\n" % tool
     assert out.startswith(ebpf.stdout), out[:300]
     assert "attach" not in out[len(ebpf.stdout):]
+
+
+# -- the program text: fragments say what they expect, and get it ----------
+
+BPF_TEXT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "bpf_text")
+
+
+def fragments():
+    """{path: (header lines, body)} of every bpf_text/*/*.bpf.c."""
+    out = {}
+    for d in sorted(os.listdir(BPF_TEXT)):
+        for f in sorted(os.listdir(os.path.join(BPF_TEXT, d))):
+            path = os.path.join(d, f)
+            with open(os.path.join(BPF_TEXT, path)) as fh:
+                lines = fh.read().split("\n")
+            n = 0
+            while n < len(lines) and lines[n].startswith("//"):
+                n += 1
+            out[path] = ([l[2:].strip() for l in lines[:n]],
+                         "\n".join(lines[n:]))
+    return out
+
+
+def placeholders(header):
+    """The upper-case names after 'Placeholders:' in a fragment header
+    ('*_OFF' stands for every such name in the body)."""
+    text = " ".join(header)
+    if "Placeholders:" not in text:
+        return None
+    names = text.split("Placeholders:", 1)[1]
+    names = re.sub(r"\([^)]*\)", "", names)  # drop explanations
+    return set(re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b|\*_OFF", names)) - {
+        "MIN_LATENCY"}
+
+
+def test_every_fragment_names_what_it_follows_and_expects():
+    for path, (header, body) in fragments().items():
+        text = " ".join(header)
+        assert header, "%s has no opening comment" % path
+        assert "Follows:" in text or "Follows" in text, path
+        names = placeholders(header)
+        assert names is not None, "%s: no 'Placeholders:'" % path
+        used = set(re.findall(r"\b(?:FILTER\w*|DURATION_US|CGROUP_PATH|"
+                              r"MOUNT_NS_PATH|\w+_OFF(?:SET)?)\b", body))
+        if "*_OFF" in names:
+            names = (names - {"*_OFF"}) | {u for u in used if u.endswith("_OFF")}
+        assert names == used, (path, sorted(names), sorted(used))
+
+
+ALL_PLACEHOLDERS = set()
+for _h, _b in fragments().values():
+    _n = placeholders(_h) or set()
+    ALL_PLACEHOLDERS |= {x for x in _n if x != "*_OFF"}
+    ALL_PLACEHOLDERS |= set(re.findall(r"\b\w+_OFF\b", _b))
+
+VARIANTS = {
+    "tcptop": [[], ["-p", "181"], ["-4"], ["-6"],
+               ["--cgroupmap", "/sys/fs/bpf/x", "--mntnsmap", "/sys/fs/bpf/y"]],
+    "tcpconnlat": [[], ["-p", "181", "2.5"], ["-4"], ["-6", "0.1"]],
+}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("method", ["kprobe", "tracepoint", "fentry"])
+def test_no_placeholder_is_left(tool, method):
+    assert "FILTER_PID" in ALL_PLACEHOLDERS and "SKC_NUM_OFF" in ALL_PLACEHOLDERS
+    for flags in VARIANTS[tool]:
+        r = run([TOOLS[tool], "--ebpf", "--attach", method] + flags)
+        assert r.returncode == 0, r.stderr
+        left = {p for p in ALL_PLACEHOLDERS if re.search(r"\b%s\b" % p, r.stdout)}
+        # As bcc's: without a minimum it stays, under an #ifdef not taken.
+        if "#define MIN_LATENCY" not in r.stdout:
+            left.discard("DURATION_US")
+        assert not left, (flags, left)

@@ -60,15 +60,7 @@ static const struct arg_opt opts[] = {
 	  ARG_POSITIONAL, 0, args_parse_duration_ms, &env.duration_ms, NULL },
 	TOOL_OPT_VERBOSE(env.tool, "print the BPF program for debugging purposes"),
 	TOOL_OPT_ATTACH(env.tool),
-	TOOL_OPT_EBPF(env.tool),
-	TOOL_OPT_CHECK(env.tool),
-};
-
-static const struct arg_spec spec = {
-	.description = "Trace TCP connects and show connection latency",
-	.epilog = examples,
-	.opts = opts,
-	.nopts = sizeof(opts) / sizeof(opts[0]),
+	TOOL_OPTS_HIDDEN(env.tool),
 };
 
 /*
@@ -108,32 +100,6 @@ static void build_text(struct text *t, enum method m)
 	prog_filter_pid(t, "FILTER", env.pid);
 }
 
-/*
- * Cleanup and completion first, then the start: no entry is recorded
- * before what removes it is live.
- */
-static const struct probe kprobe_probes[] = {
-	{ BPROG_KPROBE, "trace_tcp_set_state", "tcp_set_state", false, 0 },
-	{ BPROG_KPROBE, "trace_tcp_rcv_state_process", "tcp_rcv_state_process", false, 0 },
-	{ BPROG_KPROBE, "trace_connect", "tcp_v4_connect", false, 4 },
-	{ BPROG_KPROBE, "trace_connect", "tcp_v6_connect", false, 6 },
-	{ 0 }
-};
-
-static const struct probe tracepoint_probes[] = {
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_receive_reset", "tcp_receive_reset", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false, 0 },
-	{ 0 }
-};
-
-static const struct probe fentry_probes[] = {
-	{ BPROG_FENTRY, "kfunc__tcp_set_state", "tcp_set_state", false, 0 },
-	{ BPROG_FENTRY, "kfunc__tcp_rcv_state_process", "tcp_rcv_state_process", false, 0 },
-	{ BPROG_FENTRY, "kfunc__tcp_v4_connect", "tcp_v4_connect", false, 4 },
-	{ BPROG_FENTRY, "kfunc__tcp_v6_connect", "tcp_v6_connect", false, 6 },
-	{ 0 }
-};
-
 /* What the event handlers keep between events (events.ctx). */
 struct trace {
 	uint64_t start_ts;	/* -t: ts_us of the first event */
@@ -141,58 +107,54 @@ struct trace {
 	uint64_t skipped;	/* its value when last reported */
 };
 
-static void print_event(struct events *ev, uint64_t ts_us, uint32_t pid,
-			const char *task, uint64_t ip, const char *saddr,
-			uint16_t lport, const char *daddr, uint16_t dport,
-			uint64_t delta_us)
+/* One event of either family, printed as the original prints it. */
+static void print_event(struct events *ev, int family, const void *saddr,
+			const void *daddr, const struct ipv4_data *e4,
+			const struct ipv6_data *e6)
 {
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], comm[4 * 12 + 1];
+	uint64_t ts_us = e4 ? e4->ts_us : e6->ts_us;
+	uint64_t delta_us = e4 ? e4->delta_us : e6->delta_us;
+	uint32_t pid = e4 ? e4->pid : e6->pid;
+	uint16_t lport = e4 ? e4->lport : e6->lport;
+	uint16_t dport = e4 ? e4->dport : e6->dport;
+	int ip = (int)(e4 ? e4->ip : e6->ip);
 	struct trace *tr = ev->ctx;
-	char comm[4 * 12 + 1];
 	int r = 0;
 
+	inet_ntop(family, saddr, s, sizeof(s));
+	inet_ntop(family, daddr, d, sizeof(d));
+	comm_fmt(comm, e4 ? e4->task : e6->task, TASK_COMM_LEN, 12);
 	if (env.timestamp) {
 		if (tr->start_ts == 0)
 			tr->start_ts = ts_us;
 		r = printf("%-9.3f", ((double)ts_us - (double)tr->start_ts) / 1000000);
 	}
-	comm_fmt(comm, task, TASK_COMM_LEN, 12);
 	if (r >= 0 && env.lport)
 		r = printf("%-7u %s %-2d %-16s %-6u %-16s %-5u %.2f\n", pid, comm,
-			   (int)ip, saddr, lport, daddr, dport,
-			   (double)delta_us / 1000);
+			   ip, s, lport, d, dport, (double)delta_us / 1000);
 	else if (r >= 0)
 		r = printf("%-7u %s %-2d %-16s %-16s %-5u %.2f\n", pid, comm,
-			   (int)ip, saddr, daddr, dport, (double)delta_us / 1000);
+			   ip, s, d, dport, (double)delta_us / 1000);
 	if (r < 0)
 		ev->broken = true;
 }
 
+/* Perf data is not aligned for the structs: copied out first. */
 static void on_ipv4(void *ctx, int cpu, void *data, int size)
 {
-	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 	struct ipv4_data e;
 
-	if (size < (int)sizeof(e))
-		return;
-	memcpy(&e, data, sizeof(e));
-	inet_ntop(AF_INET, &e.saddr, s, sizeof(s));
-	inet_ntop(AF_INET, &e.daddr, d, sizeof(d));
-	print_event(ctx, e.ts_us, e.pid, e.task, e.ip, s, e.lport, d, e.dport,
-		    e.delta_us);
+	if (size >= (int)sizeof(e) && memcpy(&e, data, sizeof(e)))
+		print_event(ctx, AF_INET, &e.saddr, &e.daddr, &e, NULL);
 }
 
 static void on_ipv6(void *ctx, int cpu, void *data, int size)
 {
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	struct ipv6_data e;
 
-	if (size < (int)sizeof(e))
-		return;
-	memcpy(&e, data, sizeof(e));
-	inet_ntop(AF_INET6, e.saddr, s, sizeof(s));
-	inet_ntop(AF_INET6, e.daddr, d, sizeof(d));
-	print_event(ctx, e.ts_us, e.pid, e.task, e.ip, s, e.lport, d, e.dport,
-		    e.delta_us);
+	if (size >= (int)sizeof(e) && memcpy(&e, data, sizeof(e)))
+		print_event(ctx, AF_INET6, e.saddr, e.daddr, NULL, &e);
 }
 
 /* After each poll: connects the kernel side skipped since the last one. */
@@ -220,14 +182,29 @@ static unsigned long long to_duration_us(double ms)
 
 static const struct tool tcpconnlat = {
 	.name = "tcpconnlat",
-	.args = &spec,
-	.probes = {
-		[M_KPROBE] = kprobe_probes,
-		[M_TRACEPOINT] = tracepoint_probes,
-		[M_FENTRY] = fentry_probes,
+	.args = TOOL_ARGS("Trace TCP connects and show connection latency",
+			  examples, opts),
+	.build = build_text,
+	/*
+	 * Cleanup and completion first, then the start: no entry is recorded
+	 * before what removes it is live.
+	 */
+	.probes[M_KPROBE] = (const struct probe[]){
+		PROBE_KPROBE(trace_tcp_set_state, tcp_set_state),
+		PROBE_KPROBE(trace_tcp_rcv_state_process, tcp_rcv_state_process),
+		PROBE_KPROBE(trace_connect, tcp_v4_connect, .family = 4),
+		PROBE_KPROBE(trace_connect, tcp_v6_connect, .family = 6), { 0 }
+	},
+	.probes[M_TRACEPOINT] = (const struct probe[]){
+		PROBE_RAW_TP(tcp_receive_reset), PROBE_RAW_TP(inet_sock_set_state),
+		{ 0 }
 	},
 	.tracepoints_since = "Linux 4.16+",
-	.build = build_text,
+	.probes[M_FENTRY] = (const struct probe[]){
+		PROBE_FENTRY(tcp_set_state), PROBE_FENTRY(tcp_rcv_state_process),
+		PROBE_FENTRY(tcp_v4_connect, .family = 4),
+		PROBE_FENTRY(tcp_v6_connect, .family = 6), { 0 }
+	},
 };
 
 /* The header, once tracing is live: every connect completing from here. */
@@ -250,7 +227,7 @@ int main(int argc, char **argv)
 	struct bprog *p = NULL;
 	int ret;
 
-	args_parse(tcpconnlat.args, argc, argv);
+	args_parse(&tcpconnlat.args, argc, argv);
 	if (env.duration_ms)
 		duration_us = to_duration_us(env.duration_ms);
 	ret = tool_open(&tcpconnlat, &env.tool, &p);

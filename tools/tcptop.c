@@ -78,15 +78,7 @@ static const struct arg_opt opts[] = {
 	  ARG_VALUE, 0, args_parse_positive_int, &env.rows, NULL },
 	TOOL_OPT_ATTACH(env.tool),
 	TOOL_OPT_VERBOSE(env.tool, "print the attach method and BPF program"),
-	TOOL_OPT_EBPF(env.tool),
-	TOOL_OPT_CHECK(env.tool),
-};
-
-static const struct arg_spec spec = {
-	.description = "Summarize TCP send/recv throughput by host",
-	.epilog = examples,
-	.opts = opts,
-	.nopts = sizeof(opts) / sizeof(opts[0]),
+	TOOL_OPTS_HIDDEN(env.tool),
 };
 
 /*
@@ -123,35 +115,6 @@ static void build_text(struct text *t, enum method m)
 	text_free(&prog);
 }
 
-static const struct probe kprobe_probes[] = {
-	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendmsg", false, 0 },
-	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendmsg", false, 0 },
-	{ BPROG_KPROBE, "tcp_send_entry", "tcp_sendpage", true, 0 },
-	{ BPROG_KRETPROBE, "tcp_send_ret", "tcp_sendpage", true, 0 },
-	{ BPROG_KPROBE, "kprobe__tcp_set_state", "tcp_set_state", false, 0 },
-	{ BPROG_KPROBE, "kprobe__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false, 0 },
-	{ 0 }
-};
-
-static const struct probe tracepoint_probes[] = {
-	{ BPROG_RAW_TP, "raw_tracepoint__sock_send_length", "sock_send_length", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", false, 0 },
-	{ 0 }
-};
-
-static const struct probe fentry_probes[] = {
-	{ BPROG_FEXIT, "kretfunc__tcp_sendmsg", "tcp_sendmsg", false, 0 },
-	{ BPROG_FEXIT, "kretfunc__tcp_sendpage", "tcp_sendpage", true, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_rcv_space_adjust", "tcp_rcv_space_adjust", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__tcp_destroy_sock", "tcp_destroy_sock", false, 0 },
-	{ BPROG_RAW_TP, "raw_tracepoint__sock_recv_length", "sock_recv_length", true, 0 },
-	{ 0 }
-};
-
 /* Generations: see bpf_text/tcptop_maps.bpf.c. */
 struct counts {
 	struct bprog *p;
@@ -179,58 +142,45 @@ static int flip_generation(struct counts *c, uint32_t *old)
 struct drain_ctx {
 	uint32_t gen;
 	struct rows *rows;
-	bool send;
+	bool send, ipv6;
 };
 
-static bool want_ipv4(const void *key, void *ctx)
+static bool want(const void *key, void *ctx)
 {
-	return ((const struct ipv4_key *)key)->gen == ((struct drain_ctx *)ctx)->gen;
+	struct drain_ctx *d = ctx;
+
+	return d->gen == (d->ipv6 ? ((const struct ipv6_key *)key)->gen :
+				    ((const struct ipv4_key *)key)->gen);
 }
 
-static bool want_ipv6(const void *key, void *ctx)
-{
-	return ((const struct ipv6_key *)key)->gen == ((struct drain_ctx *)ctx)->gen;
-}
-
-static void emit_ipv4(const void *key, const void *val, void *ctx)
+static void emit(const void *key, const void *val, void *ctx)
 {
 	struct drain_ctx *d = ctx;
 	uint64_t bytes = *(const uint64_t *)val;
 	struct row row;
 
-	rows_from_ipv4(&row, key);
-	rows_add(d->rows, &row, d->send ? bytes : 0, d->send ? 0 : bytes);
-}
-
-static void emit_ipv6(const void *key, const void *val, void *ctx)
-{
-	struct drain_ctx *d = ctx;
-	uint64_t bytes = *(const uint64_t *)val;
-	struct row row;
-
-	rows_from_ipv6(&row, key);
+	if (d->ipv6)
+		rows_from_ipv6(&row, key);
+	else
+		rows_from_ipv4(&row, key);
 	rows_add(d->rows, &row, d->send ? bytes : 0, d->send ? 0 : bytes);
 }
 
 static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 {
-	struct drain_ctx d;
+	static const char *const tables[] = {
+		"ipv4_send_bytes", "ipv4_recv_bytes",
+		"ipv6_send_bytes", "ipv6_recv_bytes",
+	};
 	uint32_t old = 0;
 	int err = flip_generation(c, &old);
 
-	if (err)
-		return err;
-	d = (struct drain_ctx){ old, v4, true };
-	if ((err = bprog__drain(c->p, "ipv4_send_bytes", want_ipv4, emit_ipv4, &d)))
-		return err;
-	d.send = false;
-	if ((err = bprog__drain(c->p, "ipv4_recv_bytes", want_ipv4, emit_ipv4, &d)))
-		return err;
-	d = (struct drain_ctx){ old, v6, true };
-	if ((err = bprog__drain(c->p, "ipv6_send_bytes", want_ipv6, emit_ipv6, &d)))
-		return err;
-	d.send = false;
-	return bprog__drain(c->p, "ipv6_recv_bytes", want_ipv6, emit_ipv6, &d);
+	for (int i = 0; i < 4 && !err; i++) {
+		struct drain_ctx d = { old, i < 2 ? v4 : v6, !(i & 1), i >= 2 };
+
+		err = bprog__drain(c->p, tables[i], want, emit, &d);
+	}
+	return err;
 }
 
 /* Counts the kernel side could not store since the last call. */
@@ -305,15 +255,31 @@ static bool ready(void)
 
 static const struct tool tcptop = {
 	.name = "tcptop",
-	.args = &spec,
-	.probes = {
-		[M_KPROBE] = kprobe_probes,
-		[M_TRACEPOINT] = tracepoint_probes,
-		[M_FENTRY] = fentry_probes,
-	},
-	.tracepoints_since = "Linux 6.3+",
+	.args = TOOL_ARGS("Summarize TCP send/recv throughput by host",
+			  examples, opts),
 	.build = build_text,
 	.ready = ready,
+	.probes[M_KPROBE] = (const struct probe[]){
+		PROBE_KPROBE(tcp_send_entry, tcp_sendmsg),
+		PROBE_KRETPROBE(tcp_send_ret, tcp_sendmsg),
+		PROBE_KPROBE(tcp_send_entry, tcp_sendpage, .optional = true),
+		PROBE_KRETPROBE(tcp_send_ret, tcp_sendpage, .optional = true),
+		PROBE_KPROBE(kprobe__tcp_set_state, tcp_set_state),
+		PROBE_KPROBE(kprobe__tcp_rcv_space_adjust, tcp_rcv_space_adjust), { 0 }
+	},
+	.probes[M_TRACEPOINT] = (const struct probe[]){
+		PROBE_RAW_TP(sock_send_length), PROBE_RAW_TP(tcp_rcv_space_adjust),
+		PROBE_RAW_TP(inet_sock_set_state), PROBE_RAW_TP(tcp_destroy_sock),
+		PROBE_RAW_TP(sock_recv_length), { 0 }
+	},
+	.tracepoints_since = "Linux 6.3+",
+	/* The tracepoint method's receive side, with fexit for what is sent. */
+	.probes[M_FENTRY] = (const struct probe[]){
+		PROBE_FEXIT(tcp_sendmsg), PROBE_FEXIT(tcp_sendpage, .optional = true),
+		PROBE_RAW_TP(tcp_rcv_space_adjust), PROBE_RAW_TP(inet_sock_set_state),
+		PROBE_RAW_TP(tcp_destroy_sock),
+		PROBE_RAW_TP(sock_recv_length, .optional = true), { 0 }
+	},
 };
 
 int main(int argc, char **argv)
@@ -323,7 +289,7 @@ int main(int argc, char **argv)
 	struct timespec next;
 	int i, ret;
 
-	args_parse(tcptop.args, argc, argv);
+	args_parse(&tcptop.args, argc, argv);
 	ret = tool_open(&tcptop, &env.tool, &c.p);
 	if (ret <= 0) {
 		ret = ret < 0;

@@ -20,32 +20,26 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
     FILTER_FAMILY
 
     if (family == AF_INET) {
-        struct ipv4_key_t ipv4_key = {.pid = pid, .gen = current_gen()};
-        bpf_get_current_comm(&ipv4_key.name, sizeof(ipv4_key.name));
-        ipv4_key.saddr = SK_SADDR4(sk);
-        ipv4_key.daddr = SK_DADDR4(sk);
-        ipv4_key.lport = lport;
-        ipv4_key.dport = ntohs(SK_DPORT(sk));
-        if (dir == DIR_SEND)
-            val = ipv4_send_bytes.lookup_or_try_init(&ipv4_key, &zero);
-        else
-            val = ipv4_recv_bytes.lookup_or_try_init(&ipv4_key, &zero);
-        if (val) lock_xadd(val, bytes); else count_dropped();
-
+        struct ipv4_key_t k4 = {.pid = pid, .gen = current_gen(),
+                                .saddr = SK_SADDR4(sk), .daddr = SK_DADDR4(sk),
+                                .lport = lport, .dport = ntohs(SK_DPORT(sk))};
+        bpf_get_current_comm(&k4.name, sizeof(k4.name));
+        val = dir == DIR_SEND ? ipv4_send_bytes.lookup_or_try_init(&k4, &zero) :
+                                ipv4_recv_bytes.lookup_or_try_init(&k4, &zero);
     } else if (family == AF_INET6) {
-        struct ipv6_key_t ipv6_key = {.pid = pid, .gen = current_gen()};
-        bpf_get_current_comm(&ipv6_key.name, sizeof(ipv6_key.name));
-        SK_SADDR6(sk, &ipv6_key.saddr);
-        SK_DADDR6(sk, &ipv6_key.daddr);
-        ipv6_key.lport = lport;
-        ipv6_key.dport = ntohs(SK_DPORT(sk));
-        if (dir == DIR_SEND)
-            val = ipv6_send_bytes.lookup_or_try_init(&ipv6_key, &zero);
-        else
-            val = ipv6_recv_bytes.lookup_or_try_init(&ipv6_key, &zero);
-        if (val) lock_xadd(val, bytes); else count_dropped();
+        struct ipv6_key_t k6 = {.pid = pid, .gen = current_gen(),
+                                .lport = lport, .dport = ntohs(SK_DPORT(sk))};
+        bpf_get_current_comm(&k6.name, sizeof(k6.name));
+        SK_SADDR6(sk, &k6.saddr);
+        SK_DADDR6(sk, &k6.daddr);
+        val = dir == DIR_SEND ? ipv6_send_bytes.lookup_or_try_init(&k6, &zero) :
+                                ipv6_recv_bytes.lookup_or_try_init(&k6, &zero);
+    } else {
+        return 0;
     }
-    // else drop
-
+    if (val)
+        lock_xadd(val, bytes);
+    else
+        count_dropped();
     return 0;
 }

@@ -25,7 +25,7 @@ static const char good_text[] =
 	"{\n    hits.atomic_increment(0);\n    return 0;\n}\n";
 
 static const struct probe probes[] = {
-	{ BPROG_RAW_TP, "raw_tracepoint__sock_send_length", "sock_send_length", false, 0 },
+	PROBE_RAW_TP(sock_send_length),
 	{ 0 }
 };
 
