@@ -229,6 +229,6 @@ def test_lossless_intervals(run):
 
 @pytest.mark.parametrize("run", ["auto"], indirect=True)
 def test_auto_choice_and_verbose(run):
-    assert run.verbose_err.startswith("tcptop: attach method: %s\n" % AUTO), \
+    assert run.verbose_err.startswith("tcptop: attached method: %s\n" % AUTO), \
         run.verbose_err
     assert "container_should_be_filtered" in run.program
