@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import argref  # noqa: E402
 
 BINARIES = {"tcptop": TCPTOP, "tcpconnlat": TCPCONNLAT}
-WIDTHS = (80, 60, 200)
+WIDTHS = (80,)
 ARGREF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "argref.py")
 
 # A usage error must be reported at once: no BPF work before parsing.
