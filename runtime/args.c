@@ -8,7 +8,7 @@
  * It does not emulate argparse beyond that (README.md, "Differences from
  * bcc"): the layout is always for 80 columns, values in messages are
  * quoted like Python's repr() only as far as ASCII goes, and help text
- * wraps at spaces only.
+ * wraps at whitespace only.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -23,9 +23,9 @@
 #include "args.h"
 #include "text.h"
 
-#define WIDTH		78	/* argparse's: 80 columns - 2 */
-#define USAGE		"usage: "
-#define WS		" \t\n\v\f\r"
+#define WIDTH	78	/* argparse's: 80 columns - 2 */
+#define USAGE	"usage: "
+#define WS	" \t\n\v\f\r"
 
 /* argparse's add_help=True: -h/--help, before the table's options */
 static const struct arg_opt help_opt = {
@@ -38,8 +38,7 @@ struct parser {
 	const char *prog;
 	size_t nall;		/* help_opt and the table */
 	struct text *out;	/* the help, or the usage error */
-	bool *seen;		/* per option: given (mutually exclusive groups) */
-	struct text extras;	/* " ARG" per unrecognized argument */
+	bool *seen;		/* per table option: given (exclusive groups) */
 };
 
 /* One command-line argument, classified before any is acted on. */
@@ -56,23 +55,16 @@ static const struct arg_opt *opt_at(const struct parser *p, size_t i)
 	return i ? &p->spec->opts[i - 1] : &help_opt;
 }
 
-static size_t opt_index(const struct parser *p, const struct arg_opt *o)
-{
-	return o == &help_opt ? 0 : (size_t)(o - p->spec->opts) + 1;
-}
-
 static void *xcalloc(size_t n, size_t size)
 {
 	void *ptr = calloc(n ? n : 1, size);
 
-	if (!ptr) {
-		fputs("out of memory\n", stderr);
-		abort();
-	}
+	if (!ptr)
+		abort();	/* as text.c does */
 	return ptr;
 }
 
-/* Characters (UTF-8 code points), which is what argparse counts. */
+/* Characters (UTF-8 code points): what argparse counts. */
 static size_t ulen(const char *s, size_t n)
 {
 	size_t i, len = 0;
@@ -82,10 +74,7 @@ static size_t ulen(const char *s, size_t n)
 	return len;
 }
 
-/*
- * Python's repr() of a str, as argparse's %r shows a value, for ASCII;
- * other bytes are copied as they are.
- */
+/* Python's repr() of a str as argparse's %r shows it, for ASCII. */
 static void add_repr(struct text *t, const char *s)
 {
 	static const char ctl[] = "\t\n\r", esc[] = "tnr";
@@ -98,12 +87,12 @@ static void add_repr(struct text *t, const char *s)
 
 		if (c == q || c == '\\')
 			text_addf(t, "\\%c", c);
-		else if (c && (e = strchr(ctl, c)))
+		else if ((e = strchr(ctl, c)))
 			text_addf(t, "\\%c", esc[e - ctl]);
 		else if (c < 0x20 || c == 0x7f)
 			text_addf(t, "\\x%02x", c);
 		else
-			text_addf(t, "%c", c);
+			text_addf(t, "%c", c);	/* UTF-8 as it is */
 	}
 	text_addf(t, "%c", q);
 }
@@ -117,10 +106,9 @@ static void add_metavar(struct text *t, const struct arg_opt *o)
 	if (o->metavar) {
 		text_add(t, o->metavar);
 	} else if (o->choices) {
-		text_add(t, "{");
 		for (i = 0; o->choices[i]; i++)
-			text_addf(t, "%s%s", i ? "," : "", o->choices[i]);
-		text_add(t, "}");
+			text_addf(t, "%s%s", i ? "," : "{", o->choices[i]);
+		text_add(t, i ? "}" : "{}");
 	} else if (o->kind == ARG_POSITIONAL) {
 		text_add(t, o->long_name);
 	} else if (!o->long_name) {
@@ -132,62 +120,39 @@ static void add_metavar(struct text *t, const struct arg_opt *o)
 	}
 }
 
-/* How usage shows an option: "-p PID", "-C", "interval". */
-static void add_usage_item(struct text *t, const struct arg_opt *o)
-{
-	if (o->kind == ARG_POSITIONAL) {
-		add_metavar(t, o);
-		return;
-	}
-	if (o->short_name)
-		text_addf(t, "-%c", o->short_name);
-	else
-		text_addf(t, "--%s", o->long_name);
-	if (o->kind == ARG_VALUE) {
-		text_add(t, " ");
-		add_metavar(t, o);
-	}
-}
+/*
+ * An option as usage shows it ("-p PID"), as help lists it ("-p PID,
+ * --pid PID") or as messages name it ("-p/--pid"); a positional by its
+ * metavar (messages: without choices).
+ */
+enum { AS_USAGE, AS_HELP, AS_NAME };
 
-/* How help lists an option: "-p PID, --pid PID". */
-static void add_invocation(struct text *t, const struct arg_opt *o)
+static void add_opt(struct text *t, const struct arg_opt *o, int as)
 {
-	if (o->kind == ARG_POSITIONAL) {
-		add_metavar(t, o);
-		return;
-	}
-	if (o->short_name)
-		text_addf(t, "-%c", o->short_name);
-	if (o->short_name && o->kind == ARG_VALUE) {
-		text_add(t, " ");
-		add_metavar(t, o);
-	}
-	if (o->long_name)
-		text_addf(t, "%s--%s", o->short_name ? ", " : "", o->long_name);
-	if (o->long_name && o->kind == ARG_VALUE) {
-		text_add(t, " ");
-		add_metavar(t, o);
-	}
-}
+	static const char *const sep[] = { "", ", ", "/" };
+	int i, n = 0;
 
-/* How messages name an option: "-p/--pid", "--attach", "interval". */
-static void add_name(struct text *t, const struct arg_opt *o)
-{
-	if (o->kind == ARG_POSITIONAL)
+	if (o->kind == ARG_POSITIONAL && as == AS_NAME)
 		text_add(t, o->metavar ? o->metavar : o->long_name);
-	else if (o->short_name && o->long_name)
-		text_addf(t, "-%c/--%s", o->short_name, o->long_name);
-	else if (o->short_name)
-		text_addf(t, "-%c", o->short_name);
-	else
-		text_addf(t, "--%s", o->long_name);
+	else if (o->kind == ARG_POSITIONAL)
+		add_metavar(t, o);
+	for (i = 0; i < 2 && o->kind != ARG_POSITIONAL; i++) {
+		if ((i ? !o->long_name : !o->short_name) ||
+		    (n && as == AS_USAGE))
+			continue;
+		text_addf(t, "%s%s%s", n++ ? sep[as] : "", i ? "--" : "-",
+			  i ? o->long_name : (char[]){ o->short_name, 0 });
+		if (o->kind == ARG_VALUE && as != AS_NAME) {
+			text_add(t, " ");
+			add_metavar(t, o);
+		}
+	}
 }
 
 /*
- * The usage's parts: options, then positionals, each in brackets, the
- * members of a mutually exclusive group in one "[-4 | -6]" (they must be
- * adjacent in the table, the first one visible). Returns how many; *nopt
- * of them are options.
+ * The usage's parts: options, then positionals, each in brackets, a
+ * mutually exclusive group's members in one "[-4 | -6]" (adjacent in the
+ * table, the first one shown). Returns how many; *nopt are options.
  */
 static size_t usage_parts(const struct parser *p, struct text *parts,
 			  size_t *nopt)
@@ -204,7 +169,7 @@ static size_t usage_parts(const struct parser *p, struct text *parts,
 			    (o->group && opt_at(p, i - 1)->group == o->group))
 				continue;
 			text_add(&parts[n], "[");
-			add_usage_item(&parts[n], o);
+			add_opt(&parts[n], o, AS_USAGE);
 			for (j = i + 1; o->group && j < p->nall; j++) {
 				m = opt_at(p, j);
 				if (m->group != o->group)
@@ -212,7 +177,7 @@ static size_t usage_parts(const struct parser *p, struct text *parts,
 				if (!m->help)
 					continue;
 				text_add(&parts[n], " | ");
-				add_usage_item(&parts[n], m);
+				add_opt(&parts[n], m, AS_USAGE);
 			}
 			text_add(&parts[n++], "]");
 		}
@@ -221,9 +186,9 @@ static size_t usage_parts(const struct parser *p, struct text *parts,
 }
 
 /*
- * argparse's get_lines(): the parts, wrapped at WIDTH, each new line
- * indented; cont: the first part goes on the line t ends with. Returns
- * the number of lines started.
+ * argparse's get_lines(): the parts wrapped at WIDTH, each line started
+ * with '\n' and indent, but with cont the first goes on t's last line.
+ * Returns the number of lines started.
  */
 static size_t add_lines(struct text *t, const struct text *parts, size_t n,
 			size_t indent, bool cont)
@@ -237,12 +202,9 @@ static size_t add_lines(struct text *t, const struct text *parts, size_t n,
 			empty = true;
 			len = indent - 1;
 		}
-		if (empty)
-			text_addf(t, "\n%*s", (int)indent, "");
-		else
-			text_add(t, " ");
 		lines += empty;
-		text_add(t, parts[i].s);
+		text_addf(t, "%s%*s%s", empty ? "\n" : " ",
+			  empty ? (int)indent : 0, "", parts[i].s);
 		empty = false;
 		len += plen + 1;
 	}
@@ -264,7 +226,7 @@ static void add_usage(const struct parser *p, struct text *t)
 		for (i = 0; i < n; i++)
 			text_addf(t, " %s", parts[i].s);
 	} else if (4 * plen <= 3 * WIDTH) {
-		/* a short prog: wrap after it */
+		/* a short prog: options, then positionals, after it */
 		add_lines(t, parts, nopt, plen + 1, true);
 		add_lines(t, parts + nopt, n - nopt, plen + 1, false);
 	} else if (add_lines(&all, parts, n, strlen(USAGE), false) > 1) {
@@ -282,49 +244,36 @@ static void add_usage(const struct parser *p, struct text *t)
 }
 
 /*
- * argparse's textwrap.wrap() of a help text, for words: greedy at
- * whitespace, a word wider than the column on a line of its own.
+ * HelpFormatter._format_action at help column pos: the invocation, then
+ * the help wrapped greedily at whitespace (textwrap without its hyphen
+ * rules: a word wider than the column gets a line of its own).
  */
-static void add_wrapped(struct text *t, const char *s, size_t first,
-			size_t indent)
-{
-	size_t width = WIDTH - indent, len = 0, n, wlen;
-	bool any = false;
-
-	while (*(s += strspn(s, WS))) {
-		n = strcspn(s, WS);
-		wlen = ulen(s, n);
-		if (any && len + 1 + wlen > width) {
-			text_add(t, "\n");
-			len = 0;
-		}
-		text_addf(t, "%*s%.*s", (int)(!len ? any ? indent : first : 1),
-			  "", (int)n, s);
-		len += (len ? 1 : 0) + wlen;
-		any = true;
-		s += n;
-	}
-	if (any || !first)
-		text_add(t, "\n");
-}
-
-/* HelpFormatter._format_action, at help position pos */
 static void add_action(struct text *t, const struct arg_opt *o, size_t pos)
 {
+	const char *s = o->help;
 	struct text inv = { 0 };
-	size_t len;
+	size_t len, n, col;
 
-	add_invocation(&inv, o);
+	add_opt(&inv, o, AS_HELP);
 	len = ulen(inv.s, inv.len);
-	if (!*o->help) {
-		text_addf(t, "  %s\n", inv.s);
-	} else if (len <= pos - 4) {
-		text_addf(t, "  %s%*s  ", inv.s, (int)(pos - 4 - len), "");
-		add_wrapped(t, o->help, 0, pos);
-	} else {
-		text_addf(t, "  %s\n", inv.s);
-		add_wrapped(t, o->help, pos, pos);
+	text_addf(t, "  %s", inv.s);
+	/* past the help column: the help starts on the next line */
+	col = *s && len <= pos - 4 ? 2 + len : 0;
+	if (!col)
+		text_add(t, "\n");
+	while (*(s += strspn(s, WS))) {
+		n = strcspn(s, WS);
+		if (col > pos && col + 1 + ulen(s, n) > WIDTH) {
+			text_add(t, "\n");
+			col = 0;
+		}
+		text_addf(t, "%*s%.*s", col > pos ? 1 : (int)(pos - col), "",
+			  (int)n, s);
+		col = (col > pos ? col + 1 : pos) + ulen(s, n);
+		s += n;
 	}
+	if (col)
+		text_add(t, "\n");
 	text_free(&inv);
 }
 
@@ -357,12 +306,12 @@ static void add_help(const struct parser *p, struct text *t)
 	for (i = 0; i < p->nall; i++) {
 		if (!opt_at(p, i)->help)
 			continue;
-		add_invocation(&inv, opt_at(p, i));
+		add_opt(&inv, opt_at(p, i), AS_HELP);
 		if (ulen(inv.s, inv.len) + 4 > pos)
 			pos = ulen(inv.s, inv.len) + 4;
 		text_free(&inv);
 	}
-	pos = pos < 24 ? pos : 24;
+	pos = pos < 24 ? pos : 24;	/* max_help_position */
 	for (sec = 1; sec >= 0; sec--) {
 		for (i = 0, any = 0; i < p->nall; i++) {
 			if (!opt_at(p, i)->help ||
@@ -379,63 +328,51 @@ static void add_help(const struct parser *p, struct text *t)
 	tidy(t);
 }
 
-/* ArgumentParser.error(): usage, then "PROG: error: [argument NAME: ]MSG" */
-static int usage_error(struct parser *p, const struct arg_opt *o,
-		       const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int usage_error(struct parser *p, const struct arg_opt *o,
-		       const char *fmt, ...)
+/*
+ * ArgumentParser.error(): usage, then "PROG: error: MSG", MSG prefixed
+ * with "argument NAME: " for an option's error and followed by a quoted
+ * val if any. Returns ARGS_USAGE.
+ */
+static int error(struct parser *p, const struct arg_opt *o, const char *msg,
+		 const char *val)
 {
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
 	text_free(p->out);
 	add_usage(p, p->out);
 	tidy(p->out);
-	text_addf(p->out, "%s: error: ", p->prog);
-	if (o) {
-		text_add(p->out, "argument ");
-		add_name(p->out, o);
-		text_add(p->out, ": ");
-	}
-	text_addf(p->out, "%s\n", msg);
-	free(msg);
+	text_addf(p->out, "%s: error: %s", p->prog, o ? "argument " : "");
+	if (o)
+		add_opt(p->out, o, AS_NAME);
+	text_addf(p->out, "%s%s", o ? ": " : "", msg);
+	if (val)
+		add_repr(p->out, val);
+	text_add(p->out, "\n");
 	return ARGS_USAGE;
 }
 
-/* An option's message that quotes a value, or names another option. */
-static int value_error(struct parser *p, const struct arg_opt *o,
-		       const char *what, const char *val,
-		       const struct arg_opt *other)
+/* The error of a value that is not among o's choices. */
+static int choice_error(struct parser *p, const struct arg_opt *o,
+			const char *val)
 {
 	struct text msg = { 0 };
 	size_t i;
-	int ret;
 
-	text_add(&msg, what);
-	if (other)
-		add_name(&msg, other);
-	else
-		add_repr(&msg, val);
-	for (i = 0; !other && o->choices && o->choices[i]; i++) {
+	text_add(&msg, "invalid choice: ");
+	add_repr(&msg, val);
+	for (i = 0; o->choices[i]; i++) {
 		text_add(&msg, i ? ", " : " (choose from ");
 		add_repr(&msg, o->choices[i]);
 	}
-	text_add(&msg, !other && o->choices ? ")" : "");
-	ret = usage_error(p, o, "%s", msg.s);
+	text_add(&msg, ")");
+	error(p, o, msg.s, NULL);
 	text_free(&msg);
-	return ret;
+	return ARGS_USAGE;
 }
 
-/* take_action(): convert, check choices and the group, store. */
+/* take_action(): convert, check the choices and the group, store. */
 static int take(struct parser *p, const struct arg_opt *o, const char *val)
 {
-	size_t i, idx = opt_index(p, o), errlen;
+	size_t i, idx = (size_t)(o - p->spec->opts), errlen;
+	struct text msg = { 0 };
 	char *err;
 	int ret = 0;
 
@@ -448,7 +385,7 @@ static int take(struct parser *p, const struct arg_opt *o, const char *val)
 		errlen = 4 * strlen(val) + 256;
 		err = xcalloc(errlen, 1);
 		if (o->parse(val, o->dst, err, errlen))
-			ret = usage_error(p, o, "%s", err);
+			ret = error(p, o, err, NULL);
 		free(err);
 		if (ret)
 			return ret;
@@ -459,11 +396,16 @@ static int take(struct parser *p, const struct arg_opt *o, const char *val)
 		if (!strcmp(o->choices[i], val))
 			break;
 	if (o->kind != ARG_FLAG && o->choices && !o->choices[i])
-		return value_error(p, o, "invalid choice: ", val, NULL);
-	for (i = 0; o->group && i < p->nall; i++)
-		if (i != idx && p->seen[i] && opt_at(p, i)->group == o->group)
-			return value_error(p, o, "not allowed with argument ",
-					   NULL, opt_at(p, i));
+		return choice_error(p, o, val);
+	for (i = 0; o->group && i < p->spec->nopts; i++) {
+		if (i == idx || !p->seen[i] || p->spec->opts[i].group != o->group)
+			continue;
+		text_add(&msg, "not allowed with argument ");
+		add_opt(&msg, &p->spec->opts[i], AS_NAME);
+		error(p, o, msg.s, NULL);
+		text_free(&msg);
+		return ARGS_USAGE;
+	}
 	p->seen[idx] = true;
 	if (o->kind == ARG_FLAG && o->dst)
 		*(bool *)o->dst = true;
@@ -493,9 +435,9 @@ static const struct arg_opt *find(const struct parser *p, const char *s,
 }
 
 /*
- * _parse_optional(): is arg an option, and which? Long options may be
- * abbreviated to a unique prefix; "-pVALUE", "-p=VALUE" and
- * "--pid=VALUE" carry their value along.
+ * _parse_optional(): is arg an option, and which? A long option may be
+ * abbreviated to a unique prefix; "-pVALUE", "-p=VALUE" and "--pid=VALUE"
+ * carry their value along.
  */
 static int classify(struct parser *p, const char *arg, struct tok *t)
 {
@@ -503,7 +445,6 @@ static int classify(struct parser *p, const char *arg, struct tok *t)
 	size_t plen = eq ? (size_t)(eq - arg) : strlen(arg), i, n = 0;
 	struct text msg = { 0 };
 	const struct arg_opt *o;
-	int ret;
 
 	t->dashdash = !strcmp(arg, "--");
 	if (arg[0] != '-' || !arg[1] || t->dashdash)
@@ -514,28 +455,26 @@ static int classify(struct parser *p, const char *arg, struct tok *t)
 		return 0;
 	if (eq && (t->opt = find(p, arg, plen))) {
 		t->val = eq + 1;
-	} else if (arg[1] != '-') {
-		if ((t->opt = find(p, arg, 2)))
-			t->val = arg + 2;
-	} else {
-		text_addf(&msg, "ambiguous option: %s could match", arg);
-		for (i = 0; i < p->nall; i++) {
-			o = opt_at(p, i);
-			if (o->kind == ARG_POSITIONAL || !o->long_name ||
-			    strncmp(o->long_name, arg + 2, plen - 2))
-				continue;
-			text_addf(&msg, "%s --%s", n++ ? "," : "", o->long_name);
-			t->opt = o;
-			t->val = eq ? eq + 1 : NULL;
-		}
-		ret = n > 1 ? usage_error(p, NULL, "%s", msg.s) : 0;
-		text_free(&msg);
-		if (ret)
-			return ret;
+		return 0;
 	}
+	if (t->shortform && (t->opt = find(p, arg, 2)))
+		t->val = arg + 2;
+	text_addf(&msg, "ambiguous option: %s could match", arg);
+	for (i = 0; !t->shortform && i < p->nall; i++) {
+		o = opt_at(p, i);
+		if (o->kind == ARG_POSITIONAL || !o->long_name ||
+		    strncmp(o->long_name, arg + 2, plen - 2))
+			continue;
+		text_addf(&msg, "%s --%s", n++ ? "," : "", o->long_name);
+		t->opt = o;
+		t->val = eq ? eq + 1 : NULL;
+	}
+	if (n > 1)
+		error(p, NULL, msg.s, NULL);
+	text_free(&msg);
 	/* argparse: an unknown option with a space in it is an argument */
 	t->is_opt = t->opt || !strchr(arg, ' ');
-	return 0;
+	return n > 1 ? ARGS_USAGE : 0;
 }
 
 /*
@@ -550,17 +489,15 @@ static int consume_optional(struct parser *p, const struct tok *toks,
 	const char *ex, *val;
 	size_t used = 1;
 	int pass, ret;
-	bool shortform;
 
 	for (pass = 0; pass < 2; pass++) {
 		o = toks[*i].opt;
 		ex = toks[*i].val;
-		shortform = toks[*i].shortform;
 		while (o->kind == ARG_FLAG) {
-			if (ex && (!shortform || !*ex ||
+			if (ex && (!toks[*i].shortform || !*ex ||
 				   !(next = find(p, (char[]){ '-', *ex }, 2))))
-				return value_error(p, o,
-					"ignored explicit argument ", ex, NULL);
+				return error(p, o, "ignored explicit argument ",
+					     ex);
 			if (pass && (ret = take(p, o, NULL)))
 				return ret;
 			if (!ex)
@@ -578,7 +515,7 @@ static int consume_optional(struct parser *p, const struct tok *toks,
 		}
 		/* argparse would store [] for "-p=--": say what "-p --" says */
 		if (!val || (ex && !strcmp(ex, "--")))
-			return usage_error(p, o, "expected one argument");
+			return error(p, o, "expected one argument", NULL);
 		if (pass && (ret = take(p, o, val)))
 			return ret;
 	}
@@ -588,49 +525,46 @@ static int consume_optional(struct parser *p, const struct tok *toks,
 
 /*
  * The arguments in order. As in argparse, the first run of arguments
- * that are not options gets all the positionals; an argument after the
+ * that are not options gets all the positionals: an argument after the
  * next option is unrecognized ("tcptop 1 -C 2").
  */
 static int parse(struct parser *p, struct tok *toks, char **args, size_t n)
 {
+	struct text extras = { 0 };
 	bool started = false, closed = false;
 	size_t i, next = 0;
-	int ret;
+	int ret = 0;
 
-	for (i = 0; i < n && !(i && toks[i - 1].dashdash); i++)
-		if ((ret = classify(p, args[i], &toks[i])))
-			return ret;
-	for (i = 0; i < n; ) {
+	for (i = 0; i < n && !ret && !(i && toks[i - 1].dashdash); i++)
+		ret = classify(p, args[i], &toks[i]);
+	for (i = 0; i < n && !ret; ) {
+		while (next < p->nall && opt_at(p, next)->kind != ARG_POSITIONAL)
+			next++;
+		if (toks[i].is_opt && toks[i].opt) {
+			closed |= started;
+			ret = consume_optional(p, toks, args, n, &i);
+			continue;
+		}
 		if (toks[i].is_opt) {
 			closed |= started;
-			if (toks[i].opt) {
-				if ((ret = consume_optional(p, toks, args, n, &i)))
-					return ret;
-				continue;
-			}
-		} else {
+		} else if (!closed && toks[i].dashdash) {
 			started = true;
-			while (next < p->nall &&
-			       opt_at(p, next)->kind != ARG_POSITIONAL)
-				next++;
-			if (!closed && toks[i].dashdash) {
-				i++;
-				continue;
-			}
-			if (!closed && next < p->nall) {
-				if ((ret = take(p, opt_at(p, next++), args[i])))
-					return ret;
-				i++;
-				continue;
-			}
+			i++;
+			continue;
+		} else if (!closed && next < p->nall) {
+			started = true;
+			ret = take(p, opt_at(p, next++), args[i++]);
+			continue;
+		} else {
 			closed = true;
 		}
-		text_addf(&p->extras, " %s", args[i++]);
+		text_addf(&extras, "%s %s", extras.len ? "" :
+			  "unrecognized arguments:", args[i++]);
 	}
-	if (p->extras.len)
-		return usage_error(p, NULL, "unrecognized arguments:%s",
-				   p->extras.s);
-	return 0;
+	if (!ret && extras.len)
+		ret = error(p, NULL, extras.s, NULL);
+	text_free(&extras);
+	return ret;
 }
 
 static const char *basename_of(const char *path)
@@ -654,11 +588,10 @@ int args_try(const struct arg_spec *spec, int argc, char **argv,
 	struct tok *toks = xcalloc(n, sizeof(*toks));
 	int ret;
 
-	p.seen = xcalloc(p.nall, sizeof(*p.seen));
+	p.seen = xcalloc(spec->nopts, sizeof(*p.seen));
 	ret = parse(&p, toks, argv + (n ? 1 : 0), n);
 	free(toks);
 	free(p.seen);
-	text_free(&p.extras);
 	return ret;
 }
 
@@ -690,7 +623,7 @@ void args_error(const struct arg_spec *spec, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	usage_error(&p, NULL, "%s", msg);
+	error(&p, NULL, msg, NULL);
 	free(msg);
 	fflush(stdout);
 	fputs(text_str(&out), stderr);
@@ -713,16 +646,16 @@ static int fail(char *err, size_t errlen, const char *what, const char *s,
 }
 
 /*
- * Digits, optionally signed: *digits is the number without leading
- * zeros, as Python's int() would print it, however long; *value is
- * UINT64_MAX when it does not fit.
+ * Decimal digits, with a sign if allowed. Python's int() also takes
+ * " 5", "1_0" and non-ASCII digits; we take plain decimal only. *digits:
+ * the number as int() would print it (no leading zeros), however long;
+ * *value: UINT64_MAX when it does not fit.
  */
-static bool plain_integer(const char *s, bool allow_sign, bool *neg,
+static bool plain_integer(const char *s, bool sign, bool *neg,
 			  const char **digits, uint64_t *value)
 {
-	*neg = allow_sign && *s == '-';
-	if (allow_sign && (*s == '+' || *s == '-'))
-		s++;
+	*neg = sign && *s == '-';
+	s += sign && (*s == '+' || *s == '-');
 	if (!*s || strspn(s, "0123456789") != strlen(s))
 		return false;
 	while (s[0] == '0' && s[1])
@@ -731,17 +664,16 @@ static bool plain_integer(const char *s, bool allow_sign, bool *neg,
 	*neg = *neg && strcmp(s, "0");
 	errno = 0;
 	*value = strlen(s) > 19 ? UINT64_MAX : strtoull(s, NULL, 10);
-	if (errno)
-		*value = UINT64_MAX;
+	*value = errno ? UINT64_MAX : *value;
 	return true;
 }
 
 int args_parse_pid(const char *s, void *dst, char *err, size_t errlen)
 {
+	char tail[64];
 	const char *d;
 	uint64_t v;
 	bool neg;
-	char tail[64];
 
 	/*
 	 * Python's tcptop pastes any -p string into the BPF text, where
@@ -763,25 +695,18 @@ int args_parse_positive_int(const char *s, void *dst, char *err,
 	uint64_t v;
 	bool neg;
 
-	/*
-	 * Python's int() also takes " 5", "1_0" and non-ASCII digits; we
-	 * take plain decimal only and report the rest as it reports junk.
-	 */
 	if (!plain_integer(s, true, &neg, &d, &v))
 		return fail(err, errlen, "invalid range_check value: ", s, "");
-	if (neg || v < 1) {
+	if (neg || v < 1)
 		snprintf(err, errlen, "value must be stricly positive, got %s%s",
 			 neg ? "-" : "", d);
-		return -1;
-	}
 	/* Python takes any size; the tool multiplies by 1000 into an int */
-	if (v > ARGS_POSITIVE_INT_MAX) {
+	else if (v > ARGS_POSITIVE_INT_MAX)
 		snprintf(err, errlen, "value too large, got %s (max %d)", d,
 			 ARGS_POSITIVE_INT_MAX);
-		return -1;
-	}
-	*(int *)dst = (int)v;
-	return 0;
+	else
+		*(int *)dst = (int)v;
+	return neg || v < 1 || v > ARGS_POSITIVE_INT_MAX ? -1 : 0;
 }
 
 /* Python's float() syntax minus whitespace, '_', inf and nan. */
@@ -809,8 +734,7 @@ static bool decimal_float(const char *s)
 
 int args_parse_duration_ms(const char *s, void *dst, char *err, size_t errlen)
 {
-	const char *u = s + (*s == '+' || *s == '-');
-	const char *msg = NULL;
+	const char *u = s + (*s == '+' || *s == '-'), *msg = NULL;
 	double v = 0;
 
 	/* float() takes "inf", "infinity" and "nan", signed, in any case */
@@ -849,12 +773,9 @@ int args_parse_map_path(const char *s, void *dst, char *err, size_t errlen)
 {
 	const unsigned char *c;
 
-	if (!*s) {
-		snprintf(err, errlen, "map path must not be empty");
-		return -1;
-	}
-	if (strlen(s) >= 4096) {
-		snprintf(err, errlen, "map path too long (max 4095 bytes)");
+	if (!*s || strlen(s) >= 4096) {
+		snprintf(err, errlen, "%s", *s ? "map path too long (max 4095 "
+			 "bytes)" : "map path must not be empty");
 		return -1;
 	}
 	for (c = (const unsigned char *)s; *c; c++)
