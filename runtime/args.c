@@ -11,7 +11,8 @@
  * wraps at whitespace only.
  */
 #include <ctype.h>
-#include <errno.h>
+#include <errno.h>	/* program_invocation_short_name */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -150,97 +151,78 @@ static void add_opt(struct text *t, const struct arg_opt *o, int as)
 }
 
 /*
- * The usage's parts: options, then positionals, each in brackets, a
- * mutually exclusive group's members in one "[-4 | -6]" (adjacent in the
- * table, the first one shown). Returns how many; *nopt are options.
+ * Append the usage part that starts at option i, if any: "[-p PID]", or
+ * a mutually exclusive group's "[-4 | -6]" (members adjacent in the table,
+ * the first one shown); pos: positionals only, else options only.
  */
-static size_t usage_parts(const struct parser *p, struct text *parts,
-			  size_t *nopt)
+static bool add_part(const struct parser *p, struct text *t, size_t i,
+		     bool pos)
 {
-	const struct arg_opt *o, *m;
-	size_t n = 0, i, j;
-	int pos;
+	const struct arg_opt *o = opt_at(p, i);
 
-	for (pos = 0; pos < 2; pos++) {
-		*nopt = pos ? n : 0;
-		for (i = 0; i < p->nall; i++) {
-			o = opt_at(p, i);
-			if (!o->help || (o->kind == ARG_POSITIONAL) != pos ||
-			    (o->group && opt_at(p, i - 1)->group == o->group))
-				continue;
-			text_add(&parts[n], "[");
-			add_opt(&parts[n], o, AS_USAGE);
-			for (j = i + 1; o->group && j < p->nall; j++) {
-				m = opt_at(p, j);
-				if (m->group != o->group)
-					break;
-				if (!m->help)
-					continue;
-				text_add(&parts[n], " | ");
-				add_opt(&parts[n], m, AS_USAGE);
-			}
-			text_add(&parts[n++], "]");
+	if (!o->help || (o->kind == ARG_POSITIONAL) != pos ||
+	    (o->group && opt_at(p, i - 1)->group == o->group))
+		return false;
+	text_add(t, "[");
+	add_opt(t, o, AS_USAGE);
+	while (o->group && ++i < p->nall && opt_at(p, i)->group == o->group) {
+		if (opt_at(p, i)->help) {
+			text_add(t, " | ");
+			add_opt(t, opt_at(p, i), AS_USAGE);
 		}
 	}
-	return n;
+	text_add(t, "]");
+	return true;
 }
 
 /*
- * argparse's get_lines(): the parts wrapped at WIDTH, each line started
- * with '\n' and indent, but with cont the first goes on t's last line.
- * Returns the number of lines started.
+ * argparse's get_lines(): the options' (or the positionals') parts
+ * wrapped at width, each line started with '\n' and indent, but with cont
+ * the first line goes on after what t has.
  */
-static size_t add_lines(struct text *t, const struct text *parts, size_t n,
-			size_t indent, bool cont)
+static void add_lines(const struct parser *p, struct text *t, bool pos,
+		      size_t indent, bool cont, size_t width)
 {
-	size_t i, len = indent - 1, plen, lines = 0;
-	bool empty = !cont;
+	struct text part = { 0 };
+	size_t i, len = indent - 1, plen;
 
-	for (i = 0; i < n; i++) {
-		plen = ulen(parts[i].s, parts[i].len);
-		if (!empty && len + 1 + plen > WIDTH) {
-			empty = true;
+	for (i = 0; i < p->nall; i++, text_free(&part)) {
+		if (!add_part(p, &part, i, pos))
+			continue;
+		plen = ulen(part.s, part.len);
+		if (cont && len + 1 + plen > width) {
+			cont = false;
 			len = indent - 1;
 		}
-		lines += empty;
-		text_addf(t, "%s%*s%s", empty ? "\n" : " ",
-			  empty ? (int)indent : 0, "", parts[i].s);
-		empty = false;
+		text_addf(t, "%s%*s%s", cont ? " " : "\n", cont ? 0 : (int)indent,
+			  "", part.s);
+		cont = true;
 		len += plen + 1;
 	}
-	return lines;
 }
 
-/* HelpFormatter._format_usage: "usage: PROG [-h] ...\n\n" */
+/* HelpFormatter._format_usage, without its final "\n\n" */
 static void add_usage(const struct parser *p, struct text *t)
 {
-	struct text *parts = xcalloc(p->nall, sizeof(*parts)), all = { 0 };
-	size_t n, nopt, i, len, plen = strlen(USAGE);
+	size_t plen = strlen(USAGE) + ulen(p->prog, strlen(p->prog));
+	bool short_prog = 4 * plen <= 3 * WIDTH;
+	size_t indent = short_prog ? plen + 1 : strlen(USAGE);
+	struct text one = { 0 };
 
-	plen += ulen(p->prog, strlen(p->prog));
-	n = usage_parts(p, parts, &nopt);
-	for (i = 0, len = plen; i < n; i++)
-		len += ulen(parts[i].s, parts[i].len) + 1;
 	text_addf(t, USAGE "%s", p->prog);
-	if (len <= WIDTH) {
-		for (i = 0; i < n; i++)
-			text_addf(t, " %s", parts[i].s);
-	} else if (4 * plen <= 3 * WIDTH) {
-		/* a short prog: options, then positionals, after it */
-		add_lines(t, parts, nopt, plen + 1, true);
-		add_lines(t, parts + nopt, n - nopt, plen + 1, false);
-	} else if (add_lines(&all, parts, n, strlen(USAGE), false) > 1) {
-		/* a long prog on a line of its own */
-		add_lines(t, parts, nopt, strlen(USAGE), false);
-		add_lines(t, parts + nopt, n - nopt, strlen(USAGE), false);
+	add_lines(p, &one, false, 1, true, SIZE_MAX);
+	add_lines(p, &one, true, 1, true, SIZE_MAX);
+	if (plen + ulen(one.s, one.len) <= WIDTH) {
+		text_add(t, text_str(&one));
 	} else {
-		text_add(t, text_str(&all));
+		/*
+		 * After a short prog, else on lines of their own (argparse
+		 * first tries all parts on one line there; they never fit).
+		 */
+		add_lines(p, t, false, indent, short_prog, WIDTH);
+		add_lines(p, t, true, indent, false, WIDTH);
 	}
-	text_add(t, "\n\n");
-	for (i = 0; i < n; i++)
-		text_free(&parts[i]);
-	free(parts);
-	text_free(&all);
+	text_free(&one);
 }
 
 /*
@@ -252,15 +234,14 @@ static void add_action(struct text *t, const struct arg_opt *o, size_t pos)
 {
 	const char *s = o->help;
 	struct text inv = { 0 };
-	size_t len, n, col;
+	size_t n, col;
 
 	add_opt(&inv, o, AS_HELP);
-	len = ulen(inv.s, inv.len);
 	text_addf(t, "  %s", inv.s);
 	/* past the help column: the help starts on the next line */
-	col = *s && len <= pos - 4 ? 2 + len : 0;
-	if (!col)
-		text_add(t, "\n");
+	col = 2 + ulen(inv.s, inv.len);
+	col = *s && col <= pos - 2 ? col : 0;
+	text_add(t, col ? "" : "\n");
 	while (*(s += strspn(s, WS))) {
 		n = strcspn(s, WS);
 		if (col > pos && col + 1 + ulen(s, n) > WIDTH) {
@@ -272,27 +253,15 @@ static void add_action(struct text *t, const struct arg_opt *o, size_t pos)
 		col = (col > pos ? col + 1 : pos) + ulen(s, n);
 		s += n;
 	}
-	if (col)
-		text_add(t, "\n");
+	text_add(t, col ? "\n" : "");
 	text_free(&inv);
 }
 
-/* The end of format_help(): no run of blank lines, one '\n' at the end. */
-static void tidy(struct text *t)
-{
-	char *r, *w;
-
-	for (r = w = t->s; *r; r++)
-		if (*r != '\n' || w - t->s < 2 || w[-1] != '\n' ||
-		    w[-2] != '\n')
-			*w++ = *r;
-	while (w > t->s && w[-1] == '\n')
-		w--;
-	*w = '\0';
-	t->len = (size_t)(w - t->s);
-	text_add(t, "\n");
-}
-
+/*
+ * format_help(): usage, description, positionals, options, epilog, a
+ * blank line between them (description and epilog as given, but for
+ * trailing newlines).
+ */
 static void add_help(const struct parser *p, struct text *t)
 {
 	static const char *const titles[] = { "options", "positional arguments" };
@@ -301,15 +270,12 @@ static void add_help(const struct parser *p, struct text *t)
 	int sec, any;
 
 	add_usage(p, t);
-	if (p->spec->description)
-		text_addf(t, "%s\n\n", p->spec->description);
-	for (i = 0; i < p->nall; i++) {
-		if (!opt_at(p, i)->help)
-			continue;
-		add_opt(&inv, opt_at(p, i), AS_HELP);
-		if (ulen(inv.s, inv.len) + 4 > pos)
-			pos = ulen(inv.s, inv.len) + 4;
-		text_free(&inv);
+	text_addf(t, "\n\n%s%s", p->spec->description ? : "",
+		  p->spec->description ? "\n\n" : "");
+	for (i = 0; i < p->nall; i++, text_free(&inv)) {
+		if (opt_at(p, i)->help)
+			add_opt(&inv, opt_at(p, i), AS_HELP);
+		pos = inv.len + 4 > pos ? ulen(inv.s, inv.len) + 4 : pos;
 	}
 	pos = pos < 24 ? pos : 24;	/* max_help_position */
 	for (sec = 1; sec >= 0; sec--) {
@@ -318,14 +284,15 @@ static void add_help(const struct parser *p, struct text *t)
 			    (opt_at(p, i)->kind == ARG_POSITIONAL) != sec)
 				continue;
 			if (!any++)
-				text_addf(t, "\n%s:\n", titles[sec]);
+				text_addf(t, "%s:\n", titles[sec]);
 			add_action(t, opt_at(p, i), pos);
 		}
-		text_add(t, "\n");
+		text_add(t, any ? "\n" : "");
 	}
-	if (p->spec->epilog)
-		text_addf(t, "%s\n\n", p->spec->epilog);
-	tidy(t);
+	text_add(t, p->spec->epilog ? p->spec->epilog : "");
+	while (t->len && t->s[t->len - 1] == '\n')
+		t->s[--t->len] = '\0';
+	text_add(t, "\n");
 }
 
 /*
@@ -338,8 +305,7 @@ static int error(struct parser *p, const struct arg_opt *o, const char *msg,
 {
 	text_free(p->out);
 	add_usage(p, p->out);
-	tidy(p->out);
-	text_addf(p->out, "%s: error: %s", p->prog, o ? "argument " : "");
+	text_addf(p->out, "\n%s: error: %s", p->prog, o ? "argument " : "");
 	if (o)
 		add_opt(p->out, o, AS_NAME);
 	text_addf(p->out, "%s%s", o ? ": " : "", msg);
@@ -567,21 +533,15 @@ static int parse(struct parser *p, struct tok *toks, char **args, size_t n)
 	return ret;
 }
 
-static const char *basename_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
 int args_try(const struct arg_spec *spec, int argc, char **argv,
 	     struct text *out)
 {
 	size_t n = argc > 1 ? (size_t)argc - 1 : 0;
+	const char *prog = argc > 0 && argv[0] ? argv[0] : "";
 	struct parser p = {
 		.spec = spec,
-		.prog = spec->prog ? spec->prog :
-			argc > 0 && argv[0] ? basename_of(argv[0]) : "",
+		.prog = spec->prog ? spec->prog : strrchr(prog, '/') ?
+			strrchr(prog, '/') + 1 : prog,	/* basename */
 		.nall = spec->nopts + 1,
 		.out = out,
 	};
@@ -639,113 +599,80 @@ static int fail(char *err, size_t errlen, const char *what, const char *s,
 
 	text_add(&t, what);
 	add_repr(&t, s);
-	text_add(&t, tail);
-	snprintf(err, errlen, "%s", t.s);
+	snprintf(err, errlen, "%s%s", t.s, tail);
 	text_free(&t);
 	return -1;
 }
 
 /*
- * Decimal digits, with a sign if allowed. Python's int() also takes
- * " 5", "1_0" and non-ASCII digits; we take plain decimal only. *digits:
- * the number as int() would print it (no leading zeros), however long;
- * *value: UINT64_MAX when it does not fit.
+ * Decimal digits only (Python's int() also takes " 5", "1_0" and
+ * non-ASCII digits), a sign only for range_check, checked without
+ * overflow however long: both limits have 7 digits.
  */
-static bool plain_integer(const char *s, bool sign, bool *neg,
-			  const char **digits, uint64_t *value)
+static int parse_int(const char *s, int *dst, char *err, size_t errlen,
+		     bool pid)
 {
-	*neg = sign && *s == '-';
-	s += sign && (*s == '+' || *s == '-');
-	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return false;
-	while (s[0] == '0' && s[1])
-		s++;
-	*digits = s;
-	*neg = *neg && strcmp(s, "0");
-	errno = 0;
-	*value = strlen(s) > 19 ? UINT64_MAX : strtoull(s, NULL, 10);
-	*value = errno ? UINT64_MAX : *value;
-	return true;
+	const char *d = s + (!pid && (*s == '+' || *s == '-'));
+	bool neg = !pid && *s == '-';
+	char tail[64];
+	long v;
+
+	if (!*d || d[strspn(d, "0123456789")])
+		return fail(err, errlen, pid ? "invalid pid value: " :
+			    "invalid range_check value: ", s, "");
+	while (d[0] == '0' && d[1])
+		d++;
+	v = strlen(d) > 7 ? LONG_MAX : strtol(d, NULL, 10);
+	neg = neg && v;
+	if (pid ? v >= 1 && v <= ARGS_PID_MAX :
+	    !neg && v >= 1 && v <= ARGS_POSITIVE_INT_MAX) {
+		*dst = (int)v;
+		return 0;
+	}
+	snprintf(tail, sizeof(tail), " (must be 1..%d)", ARGS_PID_MAX);
+	if (pid)
+		return fail(err, errlen, "invalid pid value: ", s, tail);
+	if (neg || v < 1)
+		snprintf(err, errlen, "value must be stricly positive, got %s%s",
+			 neg ? "-" : "", d);
+	else	/* Python takes any size; the tool makes it ms in an int */
+		snprintf(err, errlen, "value too large, got %s (max %d)", d,
+			 ARGS_POSITIVE_INT_MAX);
+	return -1;
 }
 
+/*
+ * Python's tcptop pastes any -p string into the BPF text, where "12abc"
+ * fails to compile much later; reject it here.
+ */
 int args_parse_pid(const char *s, void *dst, char *err, size_t errlen)
 {
-	char tail[64];
-	const char *d;
-	uint64_t v;
-	bool neg;
-
-	/*
-	 * Python's tcptop pastes any -p string into the BPF text, where
-	 * "12abc" fails to compile much later; reject it here.
-	 */
-	if (!plain_integer(s, false, &neg, &d, &v))
-		return fail(err, errlen, "invalid pid value: ", s, "");
-	snprintf(tail, sizeof(tail), " (must be 1..%d)", ARGS_PID_MAX);
-	if (v < 1 || v > ARGS_PID_MAX)
-		return fail(err, errlen, "invalid pid value: ", s, tail);
-	*(int *)dst = (int)v;
-	return 0;
+	return parse_int(s, dst, err, errlen, true);
 }
 
 int args_parse_positive_int(const char *s, void *dst, char *err,
 			    size_t errlen)
 {
-	const char *d;
-	uint64_t v;
-	bool neg;
-
-	if (!plain_integer(s, true, &neg, &d, &v))
-		return fail(err, errlen, "invalid range_check value: ", s, "");
-	if (neg || v < 1)
-		snprintf(err, errlen, "value must be stricly positive, got %s%s",
-			 neg ? "-" : "", d);
-	/* Python takes any size; the tool multiplies by 1000 into an int */
-	else if (v > ARGS_POSITIVE_INT_MAX)
-		snprintf(err, errlen, "value too large, got %s (max %d)", d,
-			 ARGS_POSITIVE_INT_MAX);
-	else
-		*(int *)dst = (int)v;
-	return neg || v < 1 || v > ARGS_POSITIVE_INT_MAX ? -1 : 0;
-}
-
-/* Python's float() syntax minus whitespace, '_', inf and nan. */
-static bool decimal_float(const char *s)
-{
-	size_t before, after = 0;
-
-	s += *s == '+' || *s == '-';
-	before = strspn(s, "0123456789");
-	s += before;
-	if (*s == '.') {
-		after = strspn(s + 1, "0123456789");
-		s += 1 + after;
-	}
-	if (!before && !after)
-		return false;
-	if (*s == 'e' || *s == 'E') {
-		s += 1 + (s[1] == '+' || s[1] == '-');
-		if (!strspn(s, "0123456789"))
-			return false;
-		s += strspn(s, "0123456789");
-	}
-	return !*s;
+	return parse_int(s, dst, err, errlen, false);
 }
 
 int args_parse_duration_ms(const char *s, void *dst, char *err, size_t errlen)
 {
 	const char *u = s + (*s == '+' || *s == '-'), *msg = NULL;
-	double v = 0;
+	char *end;
+	double v;
 
+	/* The tools never call setlocale(), so '.' is the decimal point. */
+	v = strtod(s, &end);
 	/* float() takes "inf", "infinity" and "nan", signed, in any case */
 	if (!strcasecmp(u, "nan") || !strcasecmp(u, "inf") ||
 	    !strcasecmp(u, "infinity"))
 		msg = *s == '-' && strcasecmp(u, "nan") ? "must be positive" :
 		      "must be a finite number";
-	else if (!decimal_float(s))
+	/* float()'s decimal syntax: strtod's without hex and whitespace */
+	else if (end == s || *end || s[strspn(s, "0123456789.eE+-")])
 		msg = "must be a float";
-	/* The tools never call setlocale(), so '.' is the decimal point. */
-	else if ((v = strtod(s, NULL)) < 0)
+	else if (v < 0)
 		msg = "must be positive";
 	/* 1e400 is inf, which Python accepts and then crashes on */
 	else if (isinf(v))
@@ -753,10 +680,8 @@ int args_parse_duration_ms(const char *s, void *dst, char *err, size_t errlen)
 	/* the tool compares against ms * 1000 as a u64 */
 	else if (!(v * 1000.0 < 18446744073709551616.0))
 		msg = "too large: the microseconds must fit in 64 bits";
-	if (msg) {
-		snprintf(err, errlen, "%s", msg);
-		return -1;
-	}
+	if (msg)
+		return snprintf(err, errlen, "%s", msg), -1;
 	*(double *)dst = v == 0 ? 0 : v;	/* no "-0" */
 	return 0;
 }
