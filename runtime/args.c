@@ -296,9 +296,9 @@ static void add_help(const struct parser *p, struct text *t)
 }
 
 /*
- * ArgumentParser.error(): usage, then "PROG: error: MSG", MSG prefixed
- * with "argument NAME: " for an option's error and followed by a quoted
- * val if any. Returns ARGS_USAGE.
+ * ArgumentParser.error(): usage, then "PROG: error: MSG", with "argument
+ * NAME: " before MSG for an option's error and a quoted val after it.
+ * Callers may add to the message; args_try() ends it with '\n'.
  */
 static int error(struct parser *p, const struct arg_opt *o, const char *msg,
 		 const char *val)
@@ -311,26 +311,6 @@ static int error(struct parser *p, const struct arg_opt *o, const char *msg,
 	text_addf(p->out, "%s%s", o ? ": " : "", msg);
 	if (val)
 		add_repr(p->out, val);
-	text_add(p->out, "\n");
-	return ARGS_USAGE;
-}
-
-/* The error of a value that is not among o's choices. */
-static int choice_error(struct parser *p, const struct arg_opt *o,
-			const char *val)
-{
-	struct text msg = { 0 };
-	size_t i;
-
-	text_add(&msg, "invalid choice: ");
-	add_repr(&msg, val);
-	for (i = 0; o->choices[i]; i++) {
-		text_add(&msg, i ? ", " : " (choose from ");
-		add_repr(&msg, o->choices[i]);
-	}
-	text_add(&msg, ")");
-	error(p, o, msg.s, NULL);
-	text_free(&msg);
 	return ARGS_USAGE;
 }
 
@@ -338,7 +318,6 @@ static int choice_error(struct parser *p, const struct arg_opt *o,
 static int take(struct parser *p, const struct arg_opt *o, const char *val)
 {
 	size_t i, idx = (size_t)(o - p->spec->opts), errlen;
-	struct text msg = { 0 };
 	char *err;
 	int ret = 0;
 
@@ -361,15 +340,22 @@ static int take(struct parser *p, const struct arg_opt *o, const char *val)
 	for (i = 0; o->kind != ARG_FLAG && o->choices && o->choices[i]; i++)
 		if (!strcmp(o->choices[i], val))
 			break;
-	if (o->kind != ARG_FLAG && o->choices && !o->choices[i])
-		return choice_error(p, o, val);
+	if (o->kind != ARG_FLAG && o->choices && !o->choices[i]) {
+		error(p, o, "invalid choice: ", val);
+		for (i = 0; o->choices[i]; i++) {
+			text_add(p->out, i ? ", " : " (choose from ");
+			add_repr(p->out, o->choices[i]);
+		}
+		text_add(p->out, ")");
+		return ARGS_USAGE;
+	}
 	for (i = 0; o->group && i < p->spec->nopts; i++) {
-		if (i == idx || !p->seen[i] || p->spec->opts[i].group != o->group)
-			continue;
-		text_add(&msg, "not allowed with argument ");
-		add_opt(&msg, &p->spec->opts[i], AS_NAME);
-		error(p, o, msg.s, NULL);
-		text_free(&msg);
+		if (i != idx && p->seen[i] && p->spec->opts[i].group == o->group)
+			break;
+	}
+	if (o->group && i < p->spec->nopts) {
+		error(p, o, "not allowed with argument ", NULL);
+		add_opt(p->out, &p->spec->opts[i], AS_NAME);
 		return ARGS_USAGE;
 	}
 	p->seen[idx] = true;
@@ -550,6 +536,8 @@ int args_try(const struct arg_spec *spec, int argc, char **argv,
 
 	p.seen = xcalloc(spec->nopts, sizeof(*p.seen));
 	ret = parse(&p, toks, argv + (n ? 1 : 0), n);
+	if (ret == ARGS_USAGE)
+		text_add(out, "\n");
 	free(toks);
 	free(p.seen);
 	return ret;
@@ -584,6 +572,7 @@ void args_error(const struct arg_spec *spec, const char *fmt, ...)
 		abort();
 	va_end(ap);
 	error(&p, NULL, msg, NULL);
+	text_add(&out, "\n");
 	free(msg);
 	fflush(stdout);
 	fputs(text_str(&out), stderr);
