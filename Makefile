@@ -53,7 +53,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
 # A unit test of a tool's own code links that code.
 test_report_OBJS = tcptop_report
 
-.PHONY: all clean install uninstall check unit-test test bench vm-check
+.PHONY: all clean install uninstall check unit-test test bench vm-check fuzz fuzz-smoke
 # Objects and generated text are intermediates of pattern rules: keep them,
 # or every make rebuilds everything.
 .SECONDARY:
@@ -99,7 +99,7 @@ unit-test: $(UNIT_TESTS)
 
 # The README's test command. Live BPF tests need root; under CI=true they
 # must run (a live test that cannot run fails instead of skipping).
-check: all unit-test
+check: all unit-test fuzz-smoke
 	$(Q)/usr/bin/python3 -m pytest -q tests $(PYTEST_ARGS)
 
 test: check
@@ -123,3 +123,47 @@ clean:
 	rm -rf build build-san tests/__pycache__ .pytest_cache
 
 -include $(wildcard $(OBJ)/*.d $(OUT)/unit/*.d)
+
+# ---- fuzzing ----------------------------------------------------------------
+# libFuzzer targets fuzz/<target>.c under ASan/UBSan (Debian's clang), built
+# into build-fuzz/ with the runtime sources they test. Inputs it finds go to
+# build-fuzz/corpus/<target>/; fuzz/corpus/<target>/ holds the seeds and
+# every input that once crashed (regression tests).
+#   make fuzz         each target for FUZZ_SECONDS (default 300) seconds
+#   make fuzz-smoke   replay fuzz/corpus/, then each target for
+#                     FUZZ_SMOKE_SECONDS (default 15) seconds
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_OUT = build-fuzz
+FUZZ_TARGETS = fuzz_args fuzz_comm
+fuzz_args_SRCS = runtime/args.c runtime/text.c
+fuzz_comm_SRCS = runtime/comm.c
+FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	      -D_GNU_SOURCE -Iruntime -fno-omit-frame-pointer \
+	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BINS = $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
+# run TARGET ARGS...: its log in build-fuzz/TARGET.log, shown if it fails
+fuzz_run = $(FUZZ_OUT)/$(1) $(2) >$(FUZZ_OUT)/$(1).log 2>&1 || \
+	   { tail -40 $(FUZZ_OUT)/$(1).log; exit 1; }; tail -1 $(FUZZ_OUT)/$(1).log
+# fuzz TARGET SECONDS, from the seeds and earlier finds
+fuzz_for = mkdir -p $(FUZZ_OUT)/corpus/$(1) && $(call fuzz_run,$(1),\
+	   -max_total_time=$(2) -artifact_prefix=$(FUZZ_OUT)/$(1)- \
+	   $(FUZZ_OUT)/corpus/$(1) fuzz/corpus/$(1))
+
+$(FUZZ_OUT)/%: fuzz/%.c $$($$*_SRCS) runtime/args.h runtime/comm.h runtime/text.h
+	@mkdir -p $(FUZZ_OUT)
+	$(call msg,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_for,$(t),$(FUZZ_SECONDS));)
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),-runs=0 fuzz/corpus/$(t));)
+	$(Q)set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_for,$(t),$(FUZZ_SMOKE_SECONDS));)
+
+# make clean removes build-fuzz/ too
+clean: fuzz-clean
+fuzz-clean:
+	rm -rf $(FUZZ_OUT)

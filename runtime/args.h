@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * args: a command-line parser that behaves like Python's argparse, so the
- * C tools are drop-ins for bcc's Python ones: the same help layout, the
- * same usage/error messages, long-option abbreviations, mutually exclusive
- * groups, and exit status 2 on a usage error (scripts rely on it).
+ * args: a table-driven command-line parser that accepts what Python's
+ * argparse accepts, so the C tools are drop-ins for bcc's Python ones:
+ * long-option abbreviations, "-p181", "-CS", "--", optional positionals,
+ * choices, mutually exclusive groups, argparse's usage/error messages and
+ * exit status 2 on a usage error (scripts rely on it), help laid out as
+ * argparse lays it out at 80 columns.
  */
 #ifndef ARGS_H
 #define ARGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct text;
 
 enum arg_kind {
 	ARG_FLAG,	/* store_true: dst is a bool * */
@@ -22,7 +26,7 @@ enum arg_kind {
  * would print after "argument NAME: " into err and return -1. The
  * conventional message for a conversion failure is
  * "invalid <typename> value: '<s>'", for a range failure the tool's own.
- * errlen is at least 6 * strlen(s) + 256, room for a repr() of s.
+ * errlen is at least 4 * strlen(s) + 256, room for s quoted and escaped.
  */
 typedef int (*arg_parse_fn)(const char *s, void *dst, char *err, size_t errlen);
 
@@ -32,7 +36,8 @@ struct arg_opt {
 	const char *metavar;	/* NULL: upper-cased long name (argparse default) */
 	const char *help;	/* NULL: argparse.SUPPRESS (hidden) */
 	enum arg_kind kind;
-	int group;		/* mutually exclusive group id, 0 = none */
+	int group;		/* mutually exclusive group id, 0 = none; a
+				 * group's members are adjacent in the table */
 	arg_parse_fn parse;	/* ARG_VALUE/ARG_POSITIONAL; NULL: store char * */
 	void *dst;
 	const char *const *choices; /* NULL-terminated, or NULL: any value */
@@ -49,14 +54,26 @@ struct arg_spec {
 /*
  * Parse argv. -h/--help prints help to stdout and exits 0; a usage error
  * prints "usage: ..." and "PROG: error: ..." to stderr and exits 2.
- * Returns 0 when parsing succeeded. The layout follows the terminal width
- * the way argparse does: $COLUMNS, else the width of the tty on stdout,
- * else 80. Help strings, description and epilog are printed as given
- * (no %-expansion beyond "%%" and "%(prog)s").
+ * Returns 0 when parsing succeeded. Help strings, description and epilog
+ * are printed as given (no %-expansion). An argument that starts with '-'
+ * is an option, "-5" too (as in argparse when an option such as -4 looks
+ * like a negative number, which both tools have).
  */
 int args_parse(const struct arg_spec *spec, int argc, char **argv);
 
-/* Print the usage error the way argparse does, then exit(2). */
+/*
+ * args_parse() without printing or exiting (tests, fuzzing): 0 when
+ * parsing succeeded; ARGS_HELP with the help in out (args_parse exits 0);
+ * ARGS_USAGE with the usage error in out (args_parse exits 2). out starts
+ * empty; the caller frees it.
+ */
+#define ARGS_HELP	1
+#define ARGS_USAGE	2
+int args_try(const struct arg_spec *spec, int argc, char **argv,
+	     struct text *out);
+
+/* Print the usage error the way argparse does, then exit(2). PROG is
+ * spec->prog, else the basename of the program's argv[0]. */
 void args_error(const struct arg_spec *spec, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 

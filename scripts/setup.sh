@@ -21,6 +21,8 @@ fi
 pkgs=(build-essential pkg-config libbpfcc-dev libbpf-dev linux-headers-amd64
       bpfcc-tools python3-bpfcc python3-pytest nftables iproute2 valgrind
       procps util-linux bpftool)
+# make fuzz / fuzz-smoke (in make check): clang's libFuzzer.
+pkgs+=(clang libclang-rt-14-dev)
 # make vm-check: Debian's 6.1 (linux-image-amd64) and 6.12 kernels with their
 # headers, booted under qemu with a busybox initramfs (tests/vm/). Only these:
 # qemu's recommends and other kernel flavours are gigabytes.

@@ -1,7 +1,7 @@
 """Reference argument parsers: Python argparse replicas of the C tools' specs.
 
-The C tools parse their options with tools/args.c, which reproduces
-argparse. These are the same parsers written with argparse itself, with
+The C tools parse their options with runtime/args.c, which accepts what
+argparse accepts and prints its messages and its help at 80 columns. These are the same parsers written with argparse itself, with
 the Python tools' own type functions, so tests can compare the C binaries'
 help text, usage errors and exit codes with what Python prints.
 

@@ -1,4 +1,5 @@
-/* Minimal unit-test helpers: CHECK() counts; unit_done() prints the
+/* Minimal unit-test helpers: CHECK() counts; CHECK_MSG() also prints a
+ * formatted message when it fails; unit_done() prints the
  * "N passed, N failed" line and returns the exit status. */
 #ifndef UNIT_H
 #define UNIT_H
@@ -15,6 +16,18 @@ static int unit_passed, unit_failed;
 		unit_failed++;						\
 		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
 			__LINE__, #cond);				\
+	}								\
+} while (0)
+
+#define CHECK_MSG(cond, ...) do {					\
+	if (cond) {							\
+		unit_passed++;						\
+	} else {							\
+		unit_failed++;						\
+		fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__,	\
+			__LINE__, #cond);				\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
 	}								\
 } while (0)
 
