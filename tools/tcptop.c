@@ -282,63 +282,70 @@ static const struct tool tcptop = {
 	},
 };
 
-int main(int argc, char **argv)
+/* The count tables' control maps: bpf_text/tcptop/maps.bpf.c. */
+static int counts_open(struct counts *c)
 {
-	struct report_opts ro = { 0 };
-	struct counts c = { 0 };
+	c->gen_fd = bprog__table_fd(c->p, "generation");
+	c->sync_fd = bprog__table_fd(c->p, "gen_sync");
+	c->dropped_fd = bprog__table_fd(c->p, "dropped");
+	if (c->gen_fd < 0 || c->sync_fd < 0 || c->dropped_fd < 0) {
+		p_err("%s", bprog__errmsg(c->p));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Print an interval every env.interval seconds, env.count times (0:
+ * forever). Like the original, Ctrl-C prints the interval in progress. A
+ * signal that lands while an interval is being printed takes one more
+ * turn: what was counted since that interval's flip is printed too.
+ * Returns the exit status.
+ */
+static int trace(struct counts *c, const struct report_opts *ro)
+{
 	struct timespec next;
-	int i, ret;
-
-	args_parse(&tcptop.args, argc, argv);
-	ret = tool_open(&tcptop, &env.tool, &c.p);
-	if (ret <= 0) {
-		ret = ret < 0;
-		goto cleanup;
-	}
-	ret = 1;
-	c.gen_fd = bprog__table_fd(c.p, "generation");
-	c.sync_fd = bprog__table_fd(c.p, "gen_sync");
-	c.dropped_fd = bprog__table_fd(c.p, "dropped");
-	if (c.gen_fd < 0 || c.sync_fd < 0 || c.dropped_fd < 0) {
-		p_err("%s", bprog__errmsg(c.p));
-		goto cleanup;
-	}
-
-	ro.noclear = env.noclear;
-	ro.nosummary = env.nosummary;
-	ro.sort = !strcmp(env.sort, "sent") ? SORT_SENT :
-		  !strcmp(env.sort, "received") ? SORT_RECEIVED : SORT_ALL;
-	ro.max_rows = env.rows;
 
 	if (printf("Tracing... Output every %d secs. Hit Ctrl-C to end\n",
-		   env.interval) < 0 || fflush(stdout)) {
-		ret = 0;
-		goto cleanup;
-	}
+		   env.interval) < 0 || fflush(stdout))
+		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	ret = 0;
-	/*
-	 * Like the original, Ctrl-C prints the interval in progress. A signal
-	 * that lands while an interval is being printed takes one more turn:
-	 * what was counted since that interval's flip is printed too.
-	 */
-	for (i = 0; (env.count == 0 || i < env.count); i++) {
+	for (int i = 0; env.count == 0 || i < env.count; i++) {
 		bool last;
 		int err;
 
 		next.tv_sec += env.interval;
 		sleep_until(&next);
 		last = tool_exiting;
-		err = print_interval(&c, &ro);
-		if (err == -EPIPE)
-			break;
-		if (err) {
-			ret = 1;
-			break;
-		}
+		err = print_interval(c, ro);
+		if (err)
+			return err != -EPIPE;
 		if (last)
 			break;
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct counts c = { 0 };
+	struct report_opts ro;
+	int ret;
+
+	args_parse(&tcptop.args, argc, argv);
+	ro = (struct report_opts){
+		.noclear = env.noclear,
+		.nosummary = env.nosummary,
+		.sort = !strcmp(env.sort, "sent") ? SORT_SENT :
+			!strcmp(env.sort, "received") ? SORT_RECEIVED : SORT_ALL,
+		.max_rows = env.rows,
+	};
+	ret = tool_open(&tcptop, &env.tool, &c.p);
+	if (ret <= 0) {
+		ret = ret < 0;
+		goto cleanup;
+	}
+	ret = counts_open(&c) ? 1 : trace(&c, &ro);
 cleanup:
 	tool_close(c.p);
 	return ret;
