@@ -5,11 +5,11 @@ CI (CI=true) a live test that cannot run is a failure, never a skip
 (lib.require.skip_or_fail).
 """
 import os
-import subprocess
 
 import pytest
 
 from lib.paths import ROOT, SAN_BUILD
+from lib.proc import run
 from lib.require import skip_or_fail
 
 
@@ -23,7 +23,6 @@ def live():
 @pytest.fixture(scope="session")
 def san_build():
     """make SANITIZE=1: AddressSanitizer + UBSan binaries in build-san/."""
-    r = subprocess.run(["make", "-C", ROOT, "SANITIZE=1"], capture_output=True,
-                       text=True, timeout=600)
+    r = run(["make", "-C", ROOT, "SANITIZE=1"], timeout=600)
     assert r.returncode == 0, r.stderr
     return SAN_BUILD
