@@ -9,6 +9,7 @@
   mounts    argv for a command in a private mount namespace
   netns     Netns: a network namespace with nftables rules
   comm      set_comm/get_comm (prctl PR_SET_NAME) for the traffic clients
+  variants  each tool's attach methods and program flag sets
   ebpf_compare  --ebpf programs against bcc's, golden diffs
   argref    argparse replicas of both tools' parsers (also a script)
   tcptop_live      tcptop: run it, parse its output, drive tests/traffic.py
