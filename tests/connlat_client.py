@@ -19,7 +19,6 @@ Modes (--mode):
 Every wait is bounded; the process exits 0 unless an unexpected error occurs.
 """
 import argparse
-import ctypes
 import errno
 import json
 import os
@@ -29,23 +28,8 @@ import sys
 import threading
 import time
 
-PR_SET_NAME = 15
-PR_GET_NAME = 16
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-def set_comm(name):
-    """Set this thread's comm (bytes, the kernel keeps 15 of them)."""
-    buf = ctypes.create_string_buffer(name[:15], 16)
-    if libc.prctl(PR_SET_NAME, buf, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
-
-
-def get_comm():
-    buf = ctypes.create_string_buffer(16)
-    if libc.prctl(PR_GET_NAME, buf, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_GET_NAME)")
-    return buf.value
+from lib.comm import get_comm, set_comm
+from lib.wait import wait_until
 
 
 def emit(obj):
@@ -105,11 +89,8 @@ def do_connects(a):
 
 
 def wait_file(path, timeout):
-    end = time.monotonic() + timeout
-    while not os.path.exists(path):
-        if time.monotonic() > end:
-            sys.exit("%s never appeared" % path)
-        time.sleep(0.01)
+    if not wait_until(lambda: os.path.exists(path), timeout, step=0.01):
+        sys.exit("%s never appeared" % path)
 
 
 def plan(a):

@@ -1,7 +1,8 @@
 """The build: warnings are errors, install honours PREFIX and DESTDIR."""
 import os
 
-from conftest import ROOT, run
+from lib.paths import ROOT
+from lib.proc import run
 
 
 def test_compiles_with_warnings_as_errors():

@@ -2,7 +2,7 @@
 
 For a corpus of command lines, the C binary's stdout, stderr and exit
 status must equal, byte for byte, what Python 3.11's argparse prints for
-the same parser (tests/argref.py) at 80 columns: the C tools always lay
+the same parser (tests/lib/argref.py) at 80 columns: the C tools always lay
 out help for 80 columns, whatever $COLUMNS or the terminal says. Where the
 C tools validate more strictly than Python on purpose (Python takes
 "-p abc" or "nan" and fails later, or never), the exact message is
@@ -31,14 +31,12 @@ import time
 
 import pytest
 
-from conftest import TCPCONNLAT, TCPTOP, skip_or_fail
+from lib import argref
+from lib.paths import TOOLS as BINARIES
+from lib.require import skip_or_fail
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import argref  # noqa: E402
-
-BINARIES = {"tcptop": TCPTOP, "tcpconnlat": TCPCONNLAT}
 WIDTHS = (80,)
-ARGREF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "argref.py")
+ARGREF = argref.__file__
 
 # A usage error must be reported at once: no BPF work before parsing.
 ERROR_SECONDS = 1.0

@@ -12,17 +12,17 @@ prelude of tools/kcompat.c, pinned in tests/golden/kcompat_prelude_6.12.diff.
 import glob
 import os
 import re
-import subprocess
 
 import pytest
 
-from conftest import (REFERENCE, SAN_ENV, TCPCONNLAT, TCPTOP,
-                      assert_sanitizers_clean, run, skip_or_fail, valgrind)
-import ebpf_compare
-
-KVER = os.uname().release
-TOOLS = {"tcptop": TCPTOP, "tcpconnlat": TCPCONNLAT}
-METHODS = ["kprobe", "tracepoint", "fentry"]
+from lib import ebpf_compare
+from lib.bpf import vmlinux_btf
+from lib.memcheck import SAN_ENV, assert_sanitizers_clean, valgrind
+from lib.mounts import in_private_mounts
+from lib.paths import KVER, REFERENCE_ARGV, TCPTOP, TOOLS
+from lib.proc import run
+from lib.require import skip_or_fail
+from lib.variants import METHODS
 
 
 def header_trees():
@@ -44,12 +44,11 @@ NEWER = next((v for v, _, _ in TREES if v.startswith("6.12.")), None)
 def with_headers(ver, argv, timeout=180):
     """argv run with kernel headers ver linked as the running kernel's."""
     build, source = [(b, s) for v, b, s in TREES if v == ver][0]
-    script = ("mount -t tmpfs none /lib/modules/%s && "
-              "ln -s %s /lib/modules/%s/build && "
-              "ln -s %s /lib/modules/%s/source && exec \"$@\"" % (
-                  KVER, build, KVER, source, KVER))
-    return run(["unshare", "-m", "--propagation", "private", "sh", "-ec",
-                script, "sh"] + argv, timeout=timeout)
+    modules = "/lib/modules/%s" % KVER
+    return run(in_private_mounts(
+        ["mount -t tmpfs none %s" % modules,
+         "ln -s %s %s/build" % (build, modules),
+         "ln -s %s %s/source" % (source, modules)], argv), timeout=timeout)
 
 
 @pytest.fixture(autouse=True)
@@ -102,10 +101,7 @@ def test_kprobe_prelude_pinned_for_newer_headers(root, tool):
     none: the plain golden diffs (tests/test_*_ebpf.py) pin that."""
     if not NEWER:
         skip_or_fail("linux-headers-6.12-amd64 not installed (scripts/setup.sh)")
-    ref = run({"tcptop": ["/usr/bin/python3",
-                          os.path.join(REFERENCE, "tcptop.py")],
-               "tcpconnlat": ["/usr/sbin/tcpconnlat-bpfcc"]}[tool]
-              + ["--ebpf"])
+    ref = run(REFERENCE_ARGV[tool] + ["--ebpf"])
     if ref.returncode:
         skip_or_fail("reference --ebpf failed: " + ref.stderr[-300:])
     r = with_headers(NEWER, [TOOLS[tool], "--ebpf", "--attach", "kprobe"])
@@ -133,9 +129,7 @@ def test_prelude_sizes_are_btfs(root):
                          r"__attribute__\(\(aligned\((\d+)\)\)\);$",
                          r.stdout, re.M)
     assert structs, r.stdout[:500]
-    dump = subprocess.run(["bpftool", "btf", "dump", "file",
-                           "/sys/kernel/btf/vmlinux"], capture_output=True,
-                          text=True, timeout=120).stdout
+    dump = vmlinux_btf()
     for name, size, align in structs:
         m = re.search(r"^\[\d+\] STRUCT '%s' size=(\d+)" % name, dump, re.M)
         assert m, name

@@ -8,27 +8,20 @@ behaviour for -v and --ebpf in every tool.
 """
 import os
 import re
-import shlex
 import signal
 
 import pytest
 
-from conftest import TCPCONNLAT, TCPTOP, Background, run
+from lib.mounts import in_private_mounts
+from lib.paths import ROOT, TOOLS
+from lib.proc import NOBODY, Background, run
 
-TOOLS = {"tcptop": TCPTOP, "tcpconnlat": TCPCONNLAT}
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 # A kernel without BTF and without kprobes: no method is usable.
 NO_METHOD = ["mount -t tmpfs none /sys/kernel/btf",
              "mount -t tmpfs none /sys/kernel/tracing",
              "mount -t tmpfs none /sys/kernel/debug",
              "if [ -d /sys/bus/event_source/devices/kprobe ]; then "
              "mount -t tmpfs none /sys/bus/event_source/devices/kprobe; fi"]
-
-
-def in_mount_ns(setup, argv):
-    script = "set -e; %s; exec %s" % ("; ".join(setup),
-                                       " ".join(shlex.quote(a) for a in argv))
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -44,7 +37,7 @@ def test_verbose_prints_nothing_before_attaching(tool):
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_ebpf_without_usable_method(live, tool):
-    r = run(in_mount_ns(NO_METHOD, [TOOLS[tool], "--ebpf"]))
+    r = run(in_private_mounts(NO_METHOD, [TOOLS[tool], "--ebpf"]))
     assert r.returncode == 1, (r.stdout[:200], r.stderr)
     assert r.stdout == ""
     assert r.stderr.startswith(
@@ -82,8 +75,7 @@ def test_verbose_prints_attached_program(live, tool):
 
 # -- the program text: fragments say what they expect, and get it ----------
 
-BPF_TEXT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))), "bpf_text")
+BPF_TEXT = os.path.join(ROOT, "bpf_text")
 
 
 def fragments():

@@ -3,28 +3,20 @@ exit status 1 (bad options are test_cli.py's). The machine states are made
 in private mount namespaces, so nothing outside the test changes.
 """
 import os
-import shlex
 import tempfile
 
-from conftest import TCPCONNLAT, Background, run
-from connlat_util import (HEADER, Netns, check_event, client, events,
-                          for_conn, wait_for_event)
-
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-RELEASE = os.uname().release
+from lib.mounts import in_private_mounts
+from lib.netns import Netns
+from lib.paths import KVER, TCPCONNLAT
+from lib.proc import Background, as_nobody, run
+from lib.tcpconnlat_live import (HEADER, check_event, client, events,
+                                 for_conn, wait_for_event)
 
 
 def env_clean():
     e = dict(os.environ)
     e.pop("BCC_KERNEL_SOURCE", None)
     return e
-
-
-def in_mount_ns(setup, argv):
-    """argv run after shell commands setup, in a private mount namespace."""
-    script = "set -e; %s; exec %s" % ("; ".join(setup),
-                                       " ".join(shlex.quote(a) for a in argv))
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
 
 
 def one_fault_line(r, *needles):
@@ -36,10 +28,6 @@ def one_fault_line(r, *needles):
     for n in needles:
         assert n in ours[0], r.stderr
     return ours[0]
-
-
-def as_nobody(argv):
-    return NOBODY + argv if os.geteuid() == 0 else argv
 
 
 def test_not_root():
@@ -57,10 +45,11 @@ def test_not_root_ebpf_works():
 
 def test_no_kernel_headers(live):
     with tempfile.TemporaryDirectory() as empty:
-        r = run(in_mount_ns(["mount --bind %s /lib/modules/%s" % (empty, RELEASE)],
-                            [TCPCONNLAT]), env=env_clean())
+        r = run(in_private_mounts(
+            ["mount --bind %s /lib/modules/%s" % (empty, KVER)],
+            [TCPCONNLAT]), env=env_clean())
     line = one_fault_line(r, "kernel headers not found",
-                          "install linux-headers-" + RELEASE)
+                          "install linux-headers-" + KVER)
     assert r.stderr == line + "\n"
 
 
@@ -73,8 +62,8 @@ HIDE_KPROBE_PMU = ("if [ -d /sys/bus/event_source/devices/kprobe ]; then "
 
 def test_no_usable_method(live):
     """No BTF (so neither tracepoint nor fentry) and no kprobes."""
-    r = run(in_mount_ns([HIDE_BTF, HIDE_TRACEFS, HIDE_KPROBE_PMU],
-                        [TCPCONNLAT]))
+    r = run(in_private_mounts([HIDE_BTF, HIDE_TRACEFS, HIDE_KPROBE_PMU],
+                              [TCPCONNLAT]))
     line = one_fault_line(r, "no usable attach method", "tracepoint: needs kernel BTF",
                           "fentry: needs kernel BTF", "kprobe: kprobes unavailable")
     assert r.stderr == line + "\n"
@@ -110,7 +99,7 @@ def test_explicit_fentry(live):
 def test_no_tracefs_needed(live):
     """The tracepoint method attaches without tracefs (raw tracepoints)."""
     with Netns() as ns:
-        bg = Background(in_mount_ns([HIDE_TRACEFS], [TCPCONNLAT, "-L"]),
+        bg = Background(in_private_mounts([HIDE_TRACEFS], [TCPCONNLAT, "-L"]),
                         ready=HEADER)
         try:
             recs = client(ns, port=5000, listen=True)

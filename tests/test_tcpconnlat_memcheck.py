@@ -4,9 +4,11 @@ one, a COMM with invalid UTF-8), Ctrl-C, teardown.
 """
 import os
 
-from conftest import (BUILD, SAN_ENV, Background, assert_sanitizers_clean,
-                      valgrind)
-from connlat_util import HEADER, Netns, client, events, for_conn, wait_for_event
+from lib.memcheck import SAN_ENV, assert_sanitizers_clean, valgrind
+from lib.netns import Netns
+from lib.paths import BUILD
+from lib.proc import Background
+from lib.tcpconnlat_live import HEADER, client, events, for_conn, wait_for_all
 
 FMT = {"timestamp": True, "lport": True}          # -t -L
 
@@ -18,9 +20,7 @@ def traffic_and_stop(bg):
             recs = client(ns, port=5000, listen=True, comm=b"m\xffem".hex())
             recs += client(ns, family=6, port=5000, listen=True)
             recs += client(ns, port=5001)                # refused
-            wait_for_event(bg, lambda e: all(for_conn(events(bg.out, **FMT), r)
-                                             for r in recs),
-                           timeout=120, **FMT)
+            wait_for_all(bg, recs, timeout=120, **FMT)
         finally:
             rc, out, err = bg.stop(timeout=120)
     for r in recs:

@@ -1,4 +1,4 @@
-"""tcptop --ebpf, and every program variant compiled and verified.
+"""tcptop --ebpf (every variant compiled and verified: test_verifier.py).
 
 --ebpf needs no root; it prints the program the tool would load. For the
 kprobe method that program must be bcc's (../shared/reference/tcptop.py)
@@ -7,46 +7,18 @@ for the same flags, except for the fixes listed in README.md under
 """
 import itertools
 import os
-import subprocess
 
 import pytest
 
-from conftest import REFERENCE, TCPTOP, skip_or_fail
-import ebpf_compare
-
-METHODS = ["kprobe", "tracepoint", "fentry"]
-FLAG_SETS = [[], ["-p", "181"], ["-4"], ["-6"], ["-p", "4242", "-6"],
-             ["--cgroupmap", "CG"], ["--mntnsmap", "MNT"],
-             ["--cgroupmap", "CG", "--mntnsmap", "MNT", "-4", "-p", "7"]]
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-
-@pytest.fixture(scope="module")
-def pinned():
-    """Real pinned maps for --cgroupmap/--mntnsmap (compiles open them)."""
-    if os.geteuid() != 0:
-        skip_or_fail("pinned maps need root")
-    paths = {"CG": "/sys/fs/bpf/tcptop_test_cg_%d" % os.getpid(),
-             "MNT": "/sys/fs/bpf/tcptop_test_mnt_%d" % os.getpid()}
-    subprocess.run(["bpftool", "map", "create", paths["CG"], "type", "hash",
-                    "key", "8", "value", "8", "entries", "1024", "name",
-                    "cgroupset"], check=True)
-    subprocess.run(["bpftool", "map", "create", paths["MNT"], "type", "hash",
-                    "key", "8", "value", "4", "entries", "1024", "name",
-                    "mount_ns_set"], check=True)
-    yield paths
-    for p in paths.values():
-        os.unlink(p)
-
-
-def with_paths(flags, paths):
-    return [paths.get(f, f) for f in flags]
+from lib import ebpf_compare
+from lib.paths import REFERENCE_ARGV, TCPTOP
+from lib.proc import as_nobody, run
+from lib.require import skip_or_fail
+from lib.variants import METHODS, TCPTOP_FLAG_SETS as FLAG_SETS, with_paths
 
 
 def reference_ebpf(flags):
-    ref = os.path.join(REFERENCE, "tcptop.py")
-    r = subprocess.run(["/usr/bin/python3", ref, "--ebpf"] + flags,
-                       capture_output=True, text=True, timeout=60)
+    r = run(REFERENCE_ARGV["tcptop"] + ["--ebpf"] + flags, timeout=60)
     if r.returncode != 0:
         skip_or_fail("reference tcptop.py --ebpf failed (python3-bpfcc?): "
                      + r.stderr[-300:])
@@ -57,8 +29,7 @@ def reference_ebpf(flags):
 def test_ebpf_without_root(method, flags):
     """--ebpf prints the program and exits 0, as an unprivileged user."""
     flags = with_paths(flags, {"CG": "/sys/fs/bpf/a", "MNT": "/sys/fs/bpf/b"})
-    r = subprocess.run(NOBODY + [TCPTOP, "--ebpf", "--attach", method] + flags,
-                       capture_output=True, text=True, timeout=30)
+    r = run(as_nobody([TCPTOP, "--ebpf", "--attach", method] + flags))
     assert r.returncode == 0, r.stderr
     assert "container_should_be_filtered" in r.stdout
     assert r.stderr == "tcptop: attach method: %s\n" % method
@@ -75,8 +46,7 @@ def test_ebpf_without_root(method, flags):
 
 
 def test_ebpf_auto_names_method():
-    r = subprocess.run([TCPTOP, "--ebpf"], capture_output=True, text=True,
-                       timeout=30)
+    r = run([TCPTOP, "--ebpf"])
     assert r.returncode == 0
     # This kernel has the tracepoints and BTF: auto picks tracepoint.
     assert r.stderr == "tcptop: attach method: tracepoint\n"
@@ -97,23 +67,3 @@ def test_kprobe_program_is_bccs_but_for_fixes(flags):
             [], ["--mntnsmap", "/sys/fs/bpf/b"]):
         ebpf_compare.write_golden(name, diff)
     assert diff == ebpf_compare.golden(name)
-
-
-@pytest.mark.parametrize("method,flags", itertools.product(METHODS, FLAG_SETS))
-def test_every_variant_compiles(live, pinned, method, flags):
-    r = subprocess.run([TCPTOP, "--x-check", "compile", "--attach", method]
-                       + with_paths(flags, pinned),
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert "tcptop: compiled method: %s\n" % method in r.stderr
-
-
-@pytest.mark.parametrize("method,flags", itertools.product(
-    ["kprobe", "tracepoint"], FLAG_SETS))
-def test_variant_passes_verifier(live, pinned, method, flags):
-    """Loaded (verifier run) without attaching: kprobes cannot attach here."""
-    r = subprocess.run([TCPTOP, "--x-check", "load", "--attach", method]
-                       + with_paths(flags, pinned),
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert "tcptop: loaded method: %s\n" % method in r.stderr

@@ -1,23 +1,13 @@
 """tcptop on hosts that lack something: one line naming cause and fix, exit 1.
 
 Each missing piece is made real for the tool only: a private mount
-namespace (unshare -m) hides headers, BTF or tracefs from it.
+namespace (lib.mounts) hides headers, BTF or tracefs from it.
 """
 import os
-import subprocess
 
-import pytest
-
-from conftest import TCPTOP, run
-
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-KVER = os.uname().release
-
-
-def in_private_mounts(script, timeout=60):
-    """Run a shell script in a new mount namespace (changes die with it)."""
-    return run(["unshare", "-m", "--propagation", "private", "sh", "-ec",
-                script], timeout=timeout)
+from lib.mounts import in_private_mounts
+from lib.paths import KVER, TCPTOP
+from lib.proc import as_nobody, run
 
 
 def one_line(stderr):
@@ -27,7 +17,7 @@ def one_line(stderr):
 
 
 def test_not_root():
-    r = run(NOBODY + [TCPTOP, "1", "1"])
+    r = run(as_nobody([TCPTOP, "1", "1"]))
     assert r.returncode == 1
     line = one_line(r.stderr)
     assert line.startswith("tcptop: must be run as root")
@@ -37,8 +27,8 @@ def test_not_root():
 
 def test_no_kernel_headers(live):
     assert not os.path.exists("/sys/kernel/kheaders.tar.xz")
-    r = in_private_mounts(
-        "mount -t tmpfs none /lib/modules/%s; exec %s 1 1" % (KVER, TCPTOP))
+    r = run(in_private_mounts(["mount -t tmpfs none /lib/modules/%s" % KVER],
+                              [TCPTOP, "1", "1"]), timeout=60)
     assert r.returncode == 1, r.stderr
     line = one_line(r.stderr)
     assert line == ("tcptop: kernel headers not found at /lib/modules/%s/build:"
@@ -58,8 +48,8 @@ def test_missing_pinned_map(live):
 
 def test_no_usable_method(live):
     """Without BTF this kernel (no kprobes) has no method: say why, per method."""
-    r = in_private_mounts("mount -t tmpfs none /sys/kernel/btf; exec %s 1 1"
-                          % TCPTOP)
+    r = run(in_private_mounts(["mount -t tmpfs none /sys/kernel/btf"],
+                              [TCPTOP, "1", "1"]), timeout=60)
     assert r.returncode == 1, r.stderr
     line = one_line(r.stderr)
     assert line.startswith("tcptop: no usable attach method on this kernel: ")
@@ -79,10 +69,10 @@ def test_forced_method_that_cannot_attach(live):
 
 def test_works_without_tracefs(live):
     """Raw tracepoints need no tracefs: still runs with it unmounted."""
-    r = in_private_mounts(
-        "umount -l /sys/kernel/tracing 2>/dev/null || true; "
-        "umount -l /sys/kernel/debug 2>/dev/null || true; "
-        "test ! -e /sys/kernel/tracing/events; exec %s -C -S 1 1" % TCPTOP,
-        timeout=120)
+    r = run(in_private_mounts(
+        ["umount -l /sys/kernel/tracing 2>/dev/null || true",
+         "umount -l /sys/kernel/debug 2>/dev/null || true",
+         "test ! -e /sys/kernel/tracing/events"],
+        [TCPTOP, "-C", "-S", "1", "1"]), timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Tracing... Output every 1 secs.")

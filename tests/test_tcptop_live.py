@@ -34,13 +34,12 @@ import time
 
 import pytest
 
-from tcptop_live import (
-    CLEAR, LOADAVG_RE, Tool, Traffic, assert_exact, compare, cgroup2_root,
-    held_bpf_objects, map_add, new_tag, ours, parse, pin_map, start_tools,
-    still_present, stop_single, tcptop_path, tool_sums, truth_key,
-    truth_value, wait_gone)
-
-KiB = 1024
+from lib.bpf import held_bpf_objects, map_update, pin_map, still_present
+from lib.paths import TCPTOP
+from lib.tcptop_live import (
+    CLEAR, KiB, LOADAVG_RE, Tool, Traffic, assert_exact, cgroup2_root, compare,
+    exchange, new_tag, ours, parse, start_tools, stop_single, tool_sums,
+    truth_key, truth_value, wait_gone)
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +49,9 @@ def _live_binary(request):
     if request.node.name.startswith("test_parser"):
         return
     request.getfixturevalue("live")
-    if not os.access(tcptop_path(), os.X_OK):
+    if not os.access(TCPTOP, os.X_OK):
         pytest.fail("no tcptop binary at %s (run make, or set TOOLS_BUILD)"
-                    % tcptop_path())
+                    % TCPTOP)
 
 
 # ------------------------------------------------- the parser, checked first
@@ -124,11 +123,6 @@ def test_parser_rejects_other_layouts(damage):
     parse(out)
     with pytest.raises(AssertionError):
         parse(damage(out))
-
-
-def exchange(fam, c2s, s2c, wsize=16 * KiB, rsize=16 * KiB):
-    return {"fam": fam, "c2s": c2s, "s2c": s2c, "wsize": wsize,
-            "rsize": rsize}
 
 
 def run_single(plan, tool_args=("-C", "-S", "60"), **traffic_kw):
@@ -400,7 +394,8 @@ def test_cgroupmap_filter():
     os.mkdir(cg)
     try:
         pin_map(name, 8, 8, "cgroupset")
-        map_add(pin, os.stat(cg).st_ino, 8, 1, 8)
+        map_update(("pinned", pin), os.stat(cg).st_ino.to_bytes(8, "little"),
+                   (1).to_bytes(8, "little"))
         filtered_run(["-C", "-S", "--cgroupmap", pin, "60"],
                      {"cgroup": cg}, lambda inside: None)
     finally:
@@ -429,7 +424,8 @@ def test_mntnsmap_filter():
         def setup(inside):
             ino = os.stat("/proc/%d/ns/mnt" % inside.info["pid"]).st_ino
             assert ino != os.stat("/proc/self/ns/mnt").st_ino
-            map_add(pin, ino, 8, 1, 4)
+            map_update(("pinned", pin), ino.to_bytes(8, "little"),
+                       (1).to_bytes(4, "little"))
         filtered_run(["-C", "-S", "--mntnsmap", pin, "60"],
                      {"prefix": ["unshare", "-m"]}, setup)
     finally:
@@ -571,7 +567,7 @@ def test_signal_while_output_is_blocked():
     late_plan = {"tag": late_tag, "timeout": 60, "pairs": [
         {"kind": "short", "fam": 4, "count": 20, "size": 3 * KiB}]}
     r, w = os.pipe()
-    tool = subprocess.Popen([tcptop_path(), "-C", "-S", "5"], stdout=w,
+    tool = subprocess.Popen([TCPTOP, "-C", "-S", "5"], stdout=w,
                             stderr=subprocess.PIPE)
     os.close(w)
     out, chunks = b"", []
@@ -619,7 +615,7 @@ def test_closed_pipe_ends_quietly():
     """tcptop -C | head -n 3: once head has exited, the next interval's
     write ends the tool: exit 0, nothing on stderr, and nothing stays
     attached."""
-    tool = subprocess.Popen([tcptop_path(), "-C"],
+    tool = subprocess.Popen([TCPTOP, "-C"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     head = subprocess.Popen(["head", "-n", "3"], stdin=tool.stdout,
                             stdout=subprocess.PIPE)

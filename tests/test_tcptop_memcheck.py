@@ -5,8 +5,9 @@ import os
 import socket
 import threading
 
-from conftest import (BUILD, SAN_ENV, Background, assert_sanitizers_clean,
-                      valgrind)
+from lib.memcheck import SAN_ENV, assert_sanitizers_clean, valgrind
+from lib.paths import BUILD
+from lib.proc import Background
 
 
 def loopback_traffic(nbytes=200000):

@@ -14,7 +14,7 @@ import termios
 import threading
 import time
 
-from conftest import TCPTOP
+from lib.paths import TCPTOP
 
 CONNS = 30
 

@@ -67,7 +67,6 @@ For sizes that are multiples of 1024 every count tcptop sees is a multiple
 of 1024 too (rpc with messages up to 32 KiB: one segment, one recv chunk),
 so per-interval rounding down to KB cannot change a sum.
 """
-import ctypes
 import json
 import os
 import selectors
@@ -81,29 +80,14 @@ import threading
 import time
 import traceback
 
-PR_SET_NAME = 15
+from lib.comm import get_comm, set_comm
+
 TCP_INFO_STATE_CLOSE = 7
 TCP_INFO_STATE_CLOSE_WAIT = 8
 # 46: an IPv6 socket talking IPv4 (v4-mapped ::ffff:127.0.0.1), as a
 # dual-stack server or client does; it shows in the IPv6 table.
 ADDR = {4: "127.0.0.1", 6: "::1", 46: "::ffff:127.0.0.1"}
 FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6, 46: socket.AF_INET6}
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def set_comm(name):
-    """Name the calling thread (what tcptop prints as COMM)."""
-    if _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()), 0, 0, 0):
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
-    if get_comm() != name[:15]:
-        raise RuntimeError("comm not set: %r" % get_comm())
-
-
-def get_comm():
-    with open("/proc/thread-self/comm") as f:
-        return f.read().rstrip("\n")
-
 
 class Counted:
     """A socket whose application-level byte counts are the truth."""
@@ -117,7 +101,7 @@ class Counted:
         self.recv_calls = []    # sizes of the first few reads
         self.nsend = self.nrecv = 0
         self.pid = os.getpid()
-        self.comm = get_comm()
+        self.comm = get_comm().decode()
         local, peer = sock.getsockname(), sock.getpeername()
         self.fam = 6 if sock.family == socket.AF_INET6 else 4
         self.laddr, self.lport = local[0], local[1]

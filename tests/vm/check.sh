@@ -24,9 +24,9 @@ tcptop_auto() { case $1 in 6.1) echo fentry ;; *) echo tracepoint ;; esac; }
 # load (tcptop with both container maps); each compile costs a minute.
 EXTRA=(
 	tests/test_tcptop_ebpf.py::test_kprobe_program_is_bccs_but_for_fixes
-	"tests/test_tcptop_ebpf.py::test_variant_passes_verifier[kprobe-flags7]"
-	"tests/test_tcpconnlat.py::test_ebpf_kprobe_is_bccs_program[-None]"
-	"tests/test_tcpconnlat.py::test_ebpf_kprobe_is_bccs_program[-t -L-0]"
+	"tests/test_verifier.py::test_variant[tcptop-kprobe-load-flags7]"
+	"tests/test_tcpconnlat_ebpf.py::test_ebpf_kprobe_is_bccs_program[-None]"
+	"tests/test_tcpconnlat_ebpf.py::test_ebpf_kprobe_is_bccs_program[-t -L-0]"
 	tests/test_kernel_headers.py::test_btf_methods_include_no_kernel_header
 )
 

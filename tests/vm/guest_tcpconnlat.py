@@ -16,10 +16,12 @@ import tempfile
 
 import pytest
 
-from connlat_util import (HEADER, Netns, check_event, client, client_bg,
-                          drop_all_syns, drop_first_syns, events, finish,
-                          for_conn, start_entries, tool, tool_map,
-                          wait_for_event)
+from lib.bpf import map_by_name
+from lib.netns import Netns
+from lib.tcpconnlat_live import (HEADER, check_event, client, client_bg,
+                                 drop_all_syns, drop_first_syns, events,
+                                 finish, for_conn, start_entries, tool,
+                                 wait_for_all)
 
 METHODS = os.environ.get("VM_TCPCONNLAT_METHODS", "").split()
 AUTO = os.environ.get("VM_TCPCONNLAT_AUTO", "")
@@ -36,12 +38,6 @@ INSTANCES = {
 
 class Run:
     pass
-
-
-def wait_all(bg, recs, ts, lp, timeout=120):
-    wait_for_event(bg, lambda e: all(for_conn(events(bg.out, ts, lp), r)
-                                     for r in recs),
-                   timeout=timeout, timestamp=ts, lport=lp)
 
 
 @pytest.fixture(scope="module", params=METHODS + ["auto"])
@@ -84,9 +80,9 @@ def run(request):
             allrecs = r.a + r.thr + r.fast + r.refused + r.marker
             for n, bg in bgs.items():
                 _, ts, lp = INSTANCES[n]
-                wait_all(bg, [x for x in allrecs if wanted(n, x, a.pid)],
-                         ts, lp)
-            m = tool_map(bgs["all"].proc.pid, "start")
+                wait_for_all(bg, [x for x in allrecs if wanted(n, x, a.pid)],
+                             timeout=120, timestamp=ts, lport=lp)
+            m = map_by_name(bgs["all"].proc.pid, "start")
             r.map_type, r.map_max = m["type"], m["max_entries"]
             r.left = start_entries(m["id"])
         finally:

@@ -15,18 +15,12 @@ import types
 
 import pytest
 
-from tcptop_live import (Traffic, assert_exact, parse, start_tools,
-                         stop_single, new_tag, ours)
+from lib.tcptop_live import (KiB, Traffic, assert_exact, exchange, new_tag,
+                             ours, parse, start_tools, stop_single)
 
-KiB = 1024
 METHODS = os.environ.get("VM_TCPTOP_METHODS", "").split()
 AUTO = os.environ.get("VM_TCPTOP_AUTO", "")
 START_TIMEOUT = 900          # four compiles at once under TCG
-
-
-def exchange(fam, c2s, s2c, wsize=16 * KiB, rsize=16 * KiB):
-    return {"fam": fam, "c2s": c2s, "s2c": s2c, "wsize": wsize,
-            "rsize": rsize}
 
 
 def cases_plan(tag):

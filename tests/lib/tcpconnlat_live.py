@@ -1,68 +1,22 @@
-"""Helpers for the tcpconnlat tests: network namespaces with nftables rules
-that make connects slow, refused or unanswered; the ground-truth client;
-parsing the tool's lines; and looking into the tool's BPF maps with bpftool.
+"""Helpers for the tcpconnlat tests: nftables rules that make connects
+slow, refused or unanswered (for a lib.netns.Netns); the ground-truth client
+(tests/connlat_client.py); running the tool and parsing its lines; and its
+`start` map, read and changed with bpftool.
 
-All traffic stays inside namespaces created here (on their loopback), and
-each namespace, with its nftables table, is deleted afterwards even when a
-test fails.
+All traffic stays inside network namespaces (on their loopback).
 """
-import itertools
 import json
-import os
 import re
 import select
-import shutil
 import struct
 import subprocess
 import time
 
-from conftest import TCPCONNLAT, Background, run, skip_or_fail
+from lib.bpf import map_entries, map_update
+from lib.paths import CONNLAT_CLIENT, PYTHON, TCPCONNLAT
+from lib.proc import Background, run
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CLIENT = os.path.join(HERE, "connlat_client.py")
-PYTHON = "/usr/bin/python3"
 HEADER = "LAT(ms)\n"
-
-_names = itertools.count()
-
-
-def need(tool):
-    """Skip (fail under CI) when a command the test drives is missing."""
-    if not shutil.which(tool):
-        skip_or_fail("%s is not installed (scripts/setup.sh installs it)" % tool)
-
-
-class Netns:
-    """A network namespace with its loopback up; deleted on close()."""
-
-    def __init__(self):
-        need("ip")
-        need("nft")
-        self.name = "connlat%d_%d" % (os.getpid(), next(_names))
-        subprocess.run(["ip", "netns", "add", self.name], check=True)
-        try:
-            subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"],
-                           check=True)
-        except Exception:
-            self.close()
-            raise
-
-    def argv(self, argv):
-        return ["ip", "netns", "exec", self.name] + list(argv)
-
-    def nft(self, ruleset):
-        subprocess.run(self.argv(["nft", "-f", "-"]), input=ruleset,
-                       text=True, check=True)
-
-    def close(self):
-        subprocess.run(["ip", "netns", "del", self.name],
-                       stderr=subprocess.DEVNULL)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def drop_first_syns(port, drops=1):
@@ -104,7 +58,7 @@ def reject_icmp(port):
 
 
 def client_argv(ns=None, **kw):
-    argv = [PYTHON, CLIENT]
+    argv = [PYTHON, CONNLAT_CLIENT]
     for k, v in kw.items():
         flag = "--" + k.replace("_", "-")
         if v is True:
@@ -149,25 +103,6 @@ def read_json_line(proc, timeout=30):
     return json.loads(line)
 
 
-def _read_some(bg, wait):
-    """Append what the tool printed within wait seconds; False at EOF."""
-    fd = bg.proc.stdout.fileno()
-    ready, _, _ = select.select([fd], [], [], wait)
-    if not ready:
-        return True
-    chunk = os.read(fd, 65536)
-    bg.out += chunk.decode(errors="replace")
-    return bool(chunk)
-
-
-def read_more(bg, seconds):
-    """Collect the tool's output for a while (it keeps running)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if not _read_some(bg, max(0.0, min(0.1, end - time.monotonic()))):
-            break
-
-
 def wait_for_event(bg, pred, timeout=30, timestamp=False, lport=False):
     """Read until an event line satisfies pred; return all such lines."""
     end = time.monotonic() + timeout
@@ -175,8 +110,15 @@ def wait_for_event(bg, pred, timeout=30, timestamp=False, lport=False):
         got = [e for e in events(bg.out, timestamp, lport) if pred(e)]
         if got or time.monotonic() > end:
             return got
-        if not _read_some(bg, 0.1):
+        if not bg.read_some(0.1):
             return got
+
+
+def wait_for_all(bg, recs, timeout=30, **fmt):
+    """Wait until every client connect has its line."""
+    wait_for_event(bg, lambda e: all(for_conn(events(bg.out, **fmt), r)
+                                     for r in recs),
+                   timeout=timeout, **fmt)
 
 
 def parse_event(line, timestamp=False, lport=False):
@@ -253,55 +195,7 @@ def check_event(e, rec, lport=False):
     assert 0 <= e["lat"] <= rec["ms"] + 0.01, (e, rec)
 
 
-# --- the tool's BPF maps, through /proc/PID/fdinfo and bpftool -------------
-
-def bpf_ids(pid, kind):
-    """IDs of the BPF maps (kind "map_id") or programs ("prog_id") that
-    process pid holds open."""
-    ids = set()
-    fddir = "/proc/%d/fdinfo" % pid
-    for fd in os.listdir(fddir):
-        try:
-            with open(os.path.join(fddir, fd)) as f:
-                for line in f:
-                    if line.startswith(kind + ":"):
-                        ids.add(int(line.split()[1]))
-        except OSError:
-            pass
-    return ids
-
-
-def bpftool(*args):
-    need("bpftool")
-    r = run(["bpftool", "-j"] + list(args))
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout) if r.stdout.strip() else None
-
-
-def tool_map(pid, name):
-    """bpftool's description of the tool's map called name."""
-    for mid in bpf_ids(pid, "map_id"):
-        m = bpftool("map", "show", "id", str(mid))
-        if m and m.get("name") == name:
-            return m
-    raise AssertionError("tcpconnlat (pid %d) has no map %r" % (pid, name))
-
-
-def _bytes(v):
-    return bytes(int(x, 16) for x in v)
-
-
-def map_entries(map_id):
-    """[(key bytes, value bytes)] of a hash map."""
-    out = bpftool("map", "dump", "id", str(map_id)) or []
-    ents = []
-    for e in out:
-        if "key" in e and isinstance(e["key"], list):
-            ents.append((_bytes(e["key"]), _bytes(e["value"])))
-        elif "formatted" in e:   # never with raw dumps, kept for safety
-            raise AssertionError("unexpected formatted dump: %r" % e)
-    return ents
-
+# --- the tool's start map (lib.bpf.map_by_name(pid, "start")) -----------
 
 def start_entries(map_id, pid=None):
     """Entries of the start map: (key, ts, pid, task, value), optionally
@@ -318,10 +212,7 @@ def start_entries(map_id, pid=None):
 def set_start_ts(map_id, key, value_ts, old_value):
     """Overwrite the ts of one start entry."""
     new = struct.pack("<Q", value_ts) + old_value[8:]
-    r = run(["bpftool", "map", "update", "id", str(map_id), "key", "hex"] +
-            ["%02x" % b for b in key] + ["value", "hex"] +
-            ["%02x" % b for b in new] + ["exist"])
-    assert r.returncode == 0, r.stderr
+    map_update(("id", str(map_id)), key, new, "exist")
 
 
 def monotonic_ns():

@@ -83,12 +83,25 @@ def _add_attach(parser):
         help="how to attach: auto (default) picks what works here")
 
 
-def tcptop_parser(prog="tcptop"):
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Summarize TCP send/recv throughput by host",
+def _new_parser(prog, description, examples):
+    return argparse.ArgumentParser(
+        prog=prog, description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=TCPTOP_EXAMPLES)
+        epilog=examples)
+
+
+def _add_hidden(parser):
+    """--ebpf, and the test hook --x-check (tools/tcptop.c,
+    tools/tcpconnlat.c): hidden, but they take part in abbreviations."""
+    parser.add_argument("--ebpf", action="store_true",
+        help=argparse.SUPPRESS)
+    parser.add_argument("--x-check", choices=["compile", "load"],
+        help=argparse.SUPPRESS)
+
+
+def tcptop_parser(prog="tcptop"):
+    parser = _new_parser(prog, "Summarize TCP send/recv throughput by host",
+                         TCPTOP_EXAMPLES)
     parser.add_argument("-C", "--noclear", action="store_true",
         help="don't clear the screen")
     parser.add_argument("-S", "--nosummary", action="store_true",
@@ -111,20 +124,14 @@ def tcptop_parser(prog="tcptop"):
     _add_attach(parser)
     parser.add_argument("-v", "--verbose", action="store_true",
         help="print the attach method and BPF program")
-    parser.add_argument("--ebpf", action="store_true",
-        help=argparse.SUPPRESS)
-    # hidden test hook in tools/tcptop.c; it takes part in abbreviations
-    parser.add_argument("--x-check", choices=["compile", "load"],
-        help=argparse.SUPPRESS)
+    _add_hidden(parser)
     return parser
 
 
 def tcpconnlat_parser(prog="tcpconnlat"):
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Trace TCP connects and show connection latency",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=TCPCONNLAT_EXAMPLES)
+    parser = _new_parser(prog,
+                         "Trace TCP connects and show connection latency",
+                         TCPCONNLAT_EXAMPLES)
     parser.add_argument("-t", "--timestamp", action="store_true",
         help="include timestamp on output")
     parser.add_argument("-p", "--pid",
@@ -138,12 +145,7 @@ def tcpconnlat_parser(prog="tcpconnlat"):
     parser.add_argument("-v", "--verbose", action="store_true",
         help="print the BPF program for debugging purposes")
     _add_attach(parser)
-    parser.add_argument("--ebpf", action="store_true",
-        help=argparse.SUPPRESS)
-    # hidden test hook in tools/tcpconnlat.c (as tcptop's); it takes part
-    # in abbreviations
-    parser.add_argument("--x-check", choices=["compile", "load"],
-        help=argparse.SUPPRESS)
+    _add_hidden(parser)
     return parser
 
 

@@ -8,9 +8,9 @@ tests/golden/ so any other change to the program fails a test.
 import difflib
 import os
 import re
-import subprocess
 
-GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
+from lib.paths import GOLDEN
+from lib.proc import run
 
 
 def normalize(text):
@@ -70,6 +70,6 @@ def without_prelude(diff):
 
 
 def run_ebpf(argv):
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    r = run(argv, timeout=60)
     assert r.returncode == 0, (argv, r.stderr)
     return r.stdout

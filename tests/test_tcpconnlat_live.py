@@ -1,190 +1,31 @@
-"""tcpconnlat: its programs against bcc's, and its output against ground truth.
+"""tcpconnlat against ground truth: every field of its lines.
 
---ebpf tests need no root. Live tests make real connects with a client that
-reports what it saw itself (tests/connlat_client.py) inside network
-namespaces of their own, run the real binary, and compare every field.
-Options parsing and usage errors are in test_cli.py; faults in
+Live tests make real connects with a client that reports what it saw
+itself (tests/connlat_client.py) inside network namespaces of their own
+(lib.netns), run the real binary, and compare every field. --ebpf is
+test_tcpconnlat_ebpf.py's, the verifier test_verifier.py's; options
+parsing and usage errors are in test_cli.py; faults in
 test_tcpconnlat_faults.py.
 """
 import os
 import re
 import signal
-import subprocess
 import tempfile
 import time
 
 import pytest
 
-from conftest import TCPCONNLAT, run, skip_or_fail
-import ebpf_compare
-from connlat_util import (
-    HEADER, Netns, client, client_bg, drop_all_syns, drop_first_syns,
-    events, finish, for_conn, check_event, header, monotonic_ns,
-    read_json_line, read_more, reject_icmp, set_start_ts, shown_comm,
-    start_entries, tool, tool_map, bpf_ids, wait_for_event, need)
-
-REF = "/usr/sbin/tcpconnlat-bpfcc"
-
-
-def duration_us(d):
-    """The original's int(args.duration_ms * 1000), 0 when unset or 0."""
-    return int(float(d) * 1000) if d is not None and float(d) else 0
-
-
-def combos():
-    """Flag sets: every -p x family x duration_ms, with -t and -L mixed in."""
-    out = []
-    for pid in ([], ["-p", "181"]):
-        for fam in ([], ["-4"], ["-6"]):
-            for dur in (None, "0", "0.1", "1.005", "0.0001", "250"):
-                n = len(out)
-                flags = pid + fam + (["-t"] if n % 2 else []) + \
-                    (["-L"] if n % 3 == 1 else [])
-                out.append((flags, dur))
-    return out
-
-
-def argv_of(flags, dur):
-    return flags + ([dur] if dur is not None else [])
-
-
-@pytest.mark.parametrize("flags,dur", combos(),
-                         ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
-def test_ebpf_kprobe_is_bccs_program(flags, dur):
-    """The kprobe program is the current bcc tool's for the same flags, but
-    for the fixes in README.md, pinned in tests/golden/tcpconnlat_kprobe.diff
-    (whitespace-insensitive; the same for every flag set)."""
-    if not os.path.exists(REF):
-        skip_or_fail("%s missing (apt-get install bpfcc-tools)" % REF)
-    ref = run([REF, "--ebpf"] + argv_of(flags, dur))
-    ours = run([TCPCONNLAT, "--attach", "kprobe", "--ebpf"] + argv_of(flags, dur))
-    assert ref.returncode == 0, ref.stderr
-    assert ours.returncode == 0, ours.stderr
-    assert ours.stderr == "tcpconnlat: attach method: kprobe\n"
-    diff = ebpf_compare.without_prelude(
-        ebpf_compare.content_diff(ref.stdout, ours.stdout))
-    if os.environ.get("UPDATE_GOLDEN") and not flags and dur is None:
-        ebpf_compare.write_golden("tcpconnlat_kprobe.diff", diff)
-    assert diff == ebpf_compare.golden("tcpconnlat_kprobe.diff")
-
-
-def test_ebpf_without_root():
-    """--ebpf prints the program as an unprivileged user."""
-    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    r = run((nobody if os.geteuid() == 0 else []) +
-            [TCPCONNLAT, "--ebpf", "--attach", "tracepoint", "-p", "181"])
-    assert r.returncode == 0, r.stderr
-    assert "if (pid != 181) { return 0; }" in r.stdout
-
-
-def sk_protocol_offset():
-    """struct sock's sk_protocol offset per the kernel's BTF, or None."""
-    if not os.path.exists("/sys/kernel/btf/vmlinux") or not \
-            subprocess.run(["which", "bpftool"], capture_output=True).returncode == 0:
-        return None
-    r = run(["bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux",
-             "format", "raw"], timeout=120)
-    m = re.search(r"STRUCT 'sock' size=\d+ vlen=\d+\n((?:\s+'.*\n)+)", r.stdout)
-    f = m and re.search(r"'sk_protocol' type_id=\d+ bits_offset=(\d+)", m.group(1))
-    return int(f.group(1)) // 8 if f else None
-
-
-@pytest.fixture(scope="module")
-def proto_off():
-    return sk_protocol_offset()
-
-
-@pytest.mark.parametrize("method", ["tracepoint", "fentry", "auto"])
-@pytest.mark.parametrize("flags,dur", combos()[::3],
-                         ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
-def test_ebpf_other_methods(method, flags, dur, proto_off):
-    r = run([TCPCONNLAT, "--attach", method, "--ebpf"] + argv_of(flags, dur))
-    assert r.returncode == 0, r.stderr
-    shown = re.fullmatch(r"tcpconnlat: attach method: (\w+)\n", r.stderr)
-    assert shown, r.stderr
-    if method == "auto":
-        # What auto picks here without trying: the tracepoint, given BTF.
-        if os.path.exists("/sys/kernel/btf/vmlinux"):
-            assert shown.group(1) == "tracepoint"
-        method = shown.group(1)
-        same = run([TCPCONNLAT, "--attach", method, "--ebpf"] + argv_of(flags, dur))
-        assert same.stdout == r.stdout
-    else:
-        assert shown.group(1) == method
-    t = r.stdout
-    us = duration_us(dur)
-    for token in ("FILTER", "FAMILY_CHECK"):
-        assert token not in t
-    assert not re.search(r"\b[A-Z_0-9]+_OFF\b", t), "offset not substituted"
-
-    # As in the original, DURATION_US stays (unused) without MIN_LATENCY.
-    assert ("DURATION_US" in t) == (not us)
-    # The PID is printed back from an integer; nothing else is pasted in.
-    if "-p" in flags:
-        assert t.count("if (pid != 181) { return 0; }") == 1
-    assert t.count("pid !=") == (1 if "-p" in flags else 0)
-    fam = "AF_INET6" if "-6" in flags else "AF_INET" if "-4" in flags else None
-    assert t.count("if (family != ") == (1 if fam and method != "kprobe" else 0)
-    if fam and method != "kprobe":
-        assert "if (family != %s) { return 0; }" % fam in t
-    assert t.startswith("#define MIN_LATENCY\n") == bool(us)
-    if us:
-        assert "delta_us < %d)" % us in t.replace(" )", ")")
-    if method == "tracepoint":
-        m = re.search(r"SK_IS_TCP\(sk\) \(SK_READ\(sk, (\d+), u16\)", t)
-        assert m, "sk_protocol offset not substituted"
-        if proto_off is not None:
-            assert int(m.group(1)) == proto_off
-    # The event structs are the kprobe program's (tools/tcpconnlat.h).
-    kp = run([TCPCONNLAT, "--attach", "kprobe", "--ebpf"] + argv_of(flags, dur)).stdout
-    for struct in ("info_t", "ipv4_data_t", "ipv6_data_t"):
-        pat = r"struct %s \{[^}]*\};" % struct
-        assert re.search(pat, t).group(0) == re.search(pat, kp).group(0)
-
-
-def test_ebpf_pid_is_an_integer():
-    """-p is parsed: a leading zero never reaches the C text as octal."""
-    r = run([TCPCONNLAT, "--attach", "tracepoint", "--ebpf", "-p", "0181"])
-    if r.returncode == 0:
-        assert "if (pid != 181) { return 0; }" in r.stdout
-    else:
-        assert r.returncode == 2, r.stderr
-
-
-# --- the verifier accepts every variant ------------------------------------
-
-VARIANTS = [(pid + fam, dur) for pid in ([], ["-p", "181"])
-            for fam in ([], ["-4"], ["-6"]) for dur in (None, "2.5")]
-# -4/-6 do not change the kprobe program (they choose what is attached,
-# see test_ebpf_kprobe_is_bccs_program); one family per text is enough.
-KPROBE_VARIANTS = [(f, d) for f, d in VARIANTS if "-4" not in f and "-6" not in f]
-
-
-@pytest.mark.parametrize("method,flags,dur",
-                         [("kprobe",) + v for v in KPROBE_VARIANTS] +
-                         [("tracepoint",) + v for v in VARIANTS],
-                         ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
-def test_variant_passes_verifier(live, method, flags, dur):
-    r = run([TCPCONNLAT, "--attach", method, "--x-check", "load"] +
-            argv_of(flags, dur), timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert r.stderr == "tcpconnlat: loaded method: %s\n" % method
-
-
-@pytest.mark.parametrize("flags,dur", VARIANTS,
-                         ids=lambda v: " ".join(v) if isinstance(v, list) else str(v))
-def test_fentry_variant_compiles(live, flags, dur):
-    """BPF trampolines do not load on every kernel (not on the test host):
-    every fentry variant compiles; where they load, the verifier agrees."""
-    r = run([TCPCONNLAT, "--attach", "fentry", "--x-check", "compile"] +
-            argv_of(flags, dur), timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert r.stderr == "tcpconnlat: compiled method: fentry\n"
-    r = run([TCPCONNLAT, "--attach", "fentry", "--x-check", "load"] +
-            argv_of(flags, dur), timeout=120)
-    if r.returncode:
-        last = r.stderr.strip().splitlines()[-1]
-        assert last.startswith("tcpconnlat: fentry: failed to load BPF function kfunc__"), r.stderr
+from lib.bpf import held_bpf_ids, map_by_name, still_present
+from lib.netns import Netns
+from lib.paths import TCPCONNLAT
+from lib.proc import run
+from lib.require import need
+from lib.tcpconnlat_live import (
+    HEADER, check_event, client, client_bg, drop_all_syns, drop_first_syns,
+    events, finish, for_conn, header, monotonic_ns, read_json_line,
+    reject_icmp, set_start_ts, shown_comm, start_entries, tool,
+    wait_for_all)
+from lib.wait import wait_until
 
 
 # --- live: ground truth ------------------------------------------------------
@@ -195,13 +36,6 @@ def stop_and_parse(bg, timestamp=False, lport=False):
     lines = out.split("\n")
     assert header(timestamp, lport) in lines
     return events(out, timestamp, lport), err
-
-
-def wait_for_all(bg, recs, timeout=30, **fmt):
-    """Wait until every client connect has its line."""
-    wait_for_event(bg, lambda e: all(for_conn(events(bg.out, **fmt), r)
-                                     for r in recs),
-                   timeout=timeout, **fmt)
 
 
 @pytest.fixture
@@ -239,7 +73,7 @@ def test_ipv4_mapped_ipv6(live, ns):
                       listen=True, count=2)
         wait_for_all(tools[""], recs, lport=True)
         wait_for_all(tools["-6"], recs, lport=True)
-        read_more(tools["-4"], 0.5)
+        tools["-4"].read_for(0.5)
     finally:
         evs = {k: stop_and_parse(bg, lport=True)[0] for k, bg in tools.items()}
     for rec in recs:
@@ -351,7 +185,7 @@ def test_pid_filter_is_not_thread_id(live, ns):
             open(go + ".1", "w").close()
             recs = [first] + finish(proc)
             wait_for_all(by_pid, recs[1:])
-            read_more(by_tid, 0.5)
+            by_tid.read_for(0.5)
         finally:
             evs_tid, _ = stop_and_parse(by_tid)
             evs_pid, _ = stop_and_parse(by_pid)
@@ -383,10 +217,10 @@ def test_simultaneous_open(live, ns):
         "table inet connlat", "table inet connlat2"))
     bg = tool(["-L"])
     try:
-        m = tool_map(bg.proc.pid, "start")
+        m = map_by_name(bg.proc.pid, "start")
         recs = client(ns, mode="simopen", port=5000)
         wait_for_all(bg, recs, lport=True)
-        read_more(bg, 0.3)
+        bg.read_for(0.3)
         left = start_entries(m["id"], pid=recs[0]["pid"])
     finally:
         evs, err = stop_and_parse(bg, lport=True)
@@ -405,7 +239,7 @@ def test_icmp_refused_not_reported(live, ns):
     ns.nft(reject_icmp(5001))
     bg = tool(["-L"])
     try:
-        m = tool_map(bg.proc.pid, "start")
+        m = map_by_name(bg.proc.pid, "start")
         refused = client(ns, port=5001, count=3)
         marker = client(ns, port=5002, listen=True)
         wait_for_all(bg, marker, lport=True)
@@ -425,7 +259,7 @@ def test_abandoned_connects_leave_nothing(live, ns):
         "table inet connlat", "table inet connlat_slow"))
     bg = tool(["-L", "500"])
     try:
-        m = tool_map(bg.proc.pid, "start")
+        m = map_by_name(bg.proc.pid, "start")
         assert m["type"] == "lru_hash" and m["max_entries"] == 10240
         ab = client(ns, mode="abandon", port=5002, count=50000, timeout=240,
                     )[0]
@@ -456,12 +290,10 @@ def test_backwards_clock(live, ns):
     ns.nft(drop_first_syns(5000, drops=2))     # 2-3 s in SYN_SENT
     bg = tool(["-L"])
     try:
-        m = tool_map(bg.proc.pid, "start")
+        m = map_by_name(bg.proc.pid, "start")
         proc = client_bg(ns, port=5000, listen=True)
-        end = time.monotonic() + 2.5
-        ents = []
-        while not ents and time.monotonic() < end:
-            ents = start_entries(m["id"], pid=proc.pid)
+        ents = wait_until(lambda: start_entries(m["id"], pid=proc.pid), 2.5,
+                          step=0)
         assert ents, "the connect's start entry never appeared"
         key, ts, pid, task, value = ents[0]
         set_start_ts(m["id"], key, monotonic_ns() + 3600 * 10**9, value)
@@ -469,7 +301,7 @@ def test_backwards_clock(live, ns):
         assert recs[0]["result"] == "ok" and recs[0]["ms"] > 1500
         marker = client(ns, port=5001, listen=True)
         wait_for_all(bg, marker, lport=True)
-        read_more(bg, 0.5)
+        bg.read_for(0.5)
     finally:
         rc, out, err = bg.stop()
     assert rc == 0
@@ -519,8 +351,8 @@ def test_options_live(live, ns, case):
                     ("-p" not in case or r["pid"] == a.pid) and
                     (not dur or r["dport"] in (6000, 7000))]
             wait_for_all(bg, want, timestamp=ts, lport=lp)
-            read_more(bg, 0.3)
-            m = tool_map(bg.proc.pid, "start")
+            bg.read_for(0.3)
+            m = map_by_name(bg.proc.pid, "start")
             left = [e for e in start_entries(m["id"]) if e[2] in (a.pid, b.pid)]
         finally:
             evs, err = stop_and_parse(bg, timestamp=ts, lport=lp)
@@ -560,18 +392,13 @@ def test_options_live(live, ns, case):
 def test_signal_exits_0_and_detaches(live, sig):
     bg = tool()
     try:
-        progs = bpf_ids(bg.proc.pid, "prog_id")
-        maps = bpf_ids(bg.proc.pid, "map_id")
+        progs = held_bpf_ids(bg.proc.pid, "prog")
+        maps = held_bpf_ids(bg.proc.pid, "map")
     finally:
         rc, out, err = bg.stop(sig)
     assert progs and maps
     assert rc == 0 and err == ""
-    end = time.monotonic() + 10
-    alive = progs
-    while alive and time.monotonic() < end:
-        alive = {p for p in progs
-                 if run(["bpftool", "prog", "show", "id", str(p)]).returncode == 0}
-        time.sleep(0.1)
+    alive = still_present({"prog": progs}, timeout=10)
     assert not alive, "programs still loaded: %r" % alive
 
 
@@ -636,4 +463,4 @@ def drain(bg, quiet=1.0, limit=60):
     prev = -1
     while len(bg.out) != prev and time.monotonic() < end:
         prev = len(bg.out)
-        read_more(bg, quiet)
+        bg.read_for(quiet)

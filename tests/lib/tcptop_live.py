@@ -1,6 +1,6 @@
 """Helpers for tcptop's live ground-truth tests: run the tool, parse its
 output into intervals and rows, run traffic (tests/traffic.py) and compare
-the two exactly; pinned maps and cgroups for the container filters."""
+the two exactly; the cgroup v2 hierarchy for the container filters."""
 import json
 import os
 import queue
@@ -11,17 +11,10 @@ import subprocess
 import threading
 import time
 
-import conftest
+from lib.paths import PYTHON, TCPTOP, TRAFFIC
+from lib.wait import wait_until
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TRAFFIC = os.path.join(HERE, "traffic.py")
-PYTHON = "/usr/bin/python3"
-
-
-def tcptop_path():
-    return conftest.TCPTOP
-
-
+KiB = 1024
 BANNER_RE = re.compile(
     r"^Tracing\.\.\. Output every (\d+) secs\. Hit Ctrl-C to end$")
 LOADAVG_RE = re.compile(
@@ -184,7 +177,7 @@ class Tool:
     full pipe never stalls it."""
 
     def __init__(self, args, ready="Tracing...", timeout=90):
-        self.argv = [tcptop_path()] + [str(a) for a in args]
+        self.argv = [TCPTOP] + [str(a) for a in args]
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self._out, self._err = bytearray(), bytearray()
@@ -294,6 +287,12 @@ def stop_single(tool, sig=signal.SIGINT, quiet=True):
 
 
 # ------------------------------------------------------------------ traffic
+
+def exchange(fam, c2s, s2c, wsize=16 * KiB, rsize=16 * KiB):
+    """One connection of an "exchange" pair (see tests/traffic.py)."""
+    return {"fam": fam, "c2s": c2s, "s2c": s2c, "wsize": wsize,
+            "rsize": rsize}
+
 
 def new_tag():
     return "t" + secrets.token_hex(3)[:5]
@@ -470,74 +469,7 @@ def truth_value(s, sort="all"):
             "received": s["recv"]}[sort]
 
 
-# ------------------------------------------------------------ BPF objects
-
-def bpftool(*args):
-    r = subprocess.run(["bpftool"] + list(args), capture_output=True,
-                       text=True, timeout=30)
-    if r.returncode:
-        raise AssertionError("bpftool %s: %s" % (" ".join(args), r.stderr))
-    return r.stdout
-
-
-def bpf_ids(kind):
-    """ids of every BPF prog/link/map on the system."""
-    return {o["id"] for o in json.loads(bpftool("-j", kind, "show") or "[]")}
-
-
-def held_bpf_objects(pid):
-    """{"prog": ids, "link": ids, "map": ids, "links": [fdinfo]} held by the
-    process's descriptors."""
-    held = {"prog": set(), "link": set(), "map": set(), "links": []}
-    fddir = "/proc/%d/fd" % pid
-    for fd in os.listdir(fddir):
-        try:
-            target = os.readlink(os.path.join(fddir, fd))
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                info = dict(line.split(":", 1) for line in f.read().split("\n")
-                            if ":" in line)
-        except OSError:
-            continue
-        info = {k.strip(): v.strip() for k, v in info.items()}
-        if target == "anon_inode:bpf-prog":
-            held["prog"].add(int(info["prog_id"]))
-        elif target == "anon_inode:bpf_link":
-            held["link"].add(int(info["link_id"]))
-            held["prog"].add(int(info["prog_id"]))
-            held["links"].append(info)
-        elif target == "anon_inode:bpf-map":
-            held["map"].add(int(info["map_id"]))
-    return held
-
-
-def still_present(held, timeout=5.0):
-    """Which of the held BPF objects still exist once the holder has exited.
-    The kernel frees a program shortly after its last reference goes (RCU),
-    so poll for a bounded time."""
-    end = time.monotonic() + timeout
-    while True:
-        left = {k: held[k] & bpf_ids(k) for k in ("prog", "link", "map")
-                if held.get(k)}
-        left = {k: v for k, v in left.items() if v}
-        if not left or time.monotonic() > end:
-            return left
-        time.sleep(0.1)
-
-
-def pin_map(name, key_size, value_size, map_name):
-    path = "/sys/fs/bpf/" + name
-    bpftool("map", "create", path, "type", "hash", "key", str(key_size),
-            "value", str(value_size), "entries", "1024", "name", map_name)
-    return path
-
-
-def map_add(path, key, key_size, value, value_size):
-    def hexbytes(v, n):
-        return [format(b, "02x") for b in v.to_bytes(n, "little")]
-    bpftool("map", "update", "pinned", path, "key", "hex",
-            *hexbytes(key, key_size), "value", "hex",
-            *hexbytes(value, value_size))
-
+# ----------------------------------------------------------------- cgroups
 
 def cgroup2_root():
     """Where the cgroup v2 hierarchy is mounted (hybrid hosts: .../unified)."""
@@ -550,9 +482,6 @@ def cgroup2_root():
 
 
 def wait_gone(pids, timeout=10):
-    end = time.monotonic() + timeout
-    while any(os.path.exists("/proc/%d" % p) for p in pids):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.05)
-    return True
+    """Whether all of pids have exited within timeout seconds."""
+    return wait_until(lambda: not any(os.path.exists("/proc/%d" % p)
+                                      for p in pids), timeout)

@@ -1,0 +1,125 @@
+"""BPF objects through bpftool and /proc: what is loaded on the system,
+what a process holds open, pinned maps and map contents, kernel BTF."""
+import functools
+import json
+import os
+
+from lib.proc import run
+from lib.require import need
+from lib.wait import wait_until
+
+
+def bpftool(*args, timeout=30):
+    """bpftool's stdout; an AssertionError when it fails."""
+    need("bpftool")
+    r = run(["bpftool"] + list(args), timeout=timeout)
+    if r.returncode:
+        raise AssertionError("bpftool %s: %s" % (" ".join(args), r.stderr))
+    return r.stdout
+
+
+def bpftool_json(*args):
+    """bpftool -j's answer, parsed (None when it prints nothing)."""
+    out = bpftool("-j", *args)
+    return json.loads(out) if out.strip() else None
+
+
+# --- objects on the system and in a process ---------------------------------
+
+def loaded_bpf_ids(kind):
+    """ids of every BPF object of kind ("prog", "link", "map") loaded on the
+    system."""
+    return {o["id"] for o in bpftool_json(kind, "show") or []}
+
+
+def held_bpf_objects(pid):
+    """{"prog": ids, "link": ids, "map": ids, "links": [fdinfo]} held by the
+    process's descriptors (a link's program counts as held)."""
+    held = {"prog": set(), "link": set(), "map": set(), "links": []}
+    fddir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fddir):
+        try:
+            target = os.readlink(os.path.join(fddir, fd))
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                info = dict(line.split(":", 1) for line in f.read().split("\n")
+                            if ":" in line)
+        except OSError:
+            continue
+        info = {k.strip(): v.strip() for k, v in info.items()}
+        if target == "anon_inode:bpf-prog":
+            held["prog"].add(int(info["prog_id"]))
+        elif target == "anon_inode:bpf_link":
+            held["link"].add(int(info["link_id"]))
+            held["prog"].add(int(info["prog_id"]))
+            held["links"].append(info)
+        elif target == "anon_inode:bpf-map":
+            held["map"].add(int(info["map_id"]))
+    return held
+
+
+def held_bpf_ids(pid, kind):
+    """ids of the BPF objects of kind ("prog", "link", "map") that process
+    pid holds open."""
+    return held_bpf_objects(pid)[kind]
+
+
+def still_present(held, timeout=5.0):
+    """Which of the held BPF objects still exist once the holder has exited.
+    The kernel frees a program shortly after its last reference goes (RCU),
+    so poll for a bounded time."""
+    def left():
+        now = {k: held[k] & loaded_bpf_ids(k) for k in ("prog", "link", "map")
+               if held.get(k)}
+        return {k: v for k, v in now.items() if v}
+    wait_until(lambda: not left(), timeout, step=0.1)
+    return left()
+
+
+def map_by_name(pid, name):
+    """bpftool's description of the map called name that process pid
+    holds."""
+    for mid in held_bpf_ids(pid, "map"):
+        m = bpftool_json("map", "show", "id", str(mid))
+        if m and m.get("name") == name:
+            return m
+    raise AssertionError("process %d has no BPF map %r" % (pid, name))
+
+
+# --- map contents -------------------------------------------------------------
+
+def pin_map(name, key_size, value_size, map_name):
+    """A hash map of 1024 entries pinned at /sys/fs/bpf/name; its path."""
+    path = "/sys/fs/bpf/" + name
+    bpftool("map", "create", path, "type", "hash", "key", str(key_size),
+            "value", str(value_size), "entries", "1024", "name", map_name)
+    return path
+
+
+def map_update(ref, key, value, *flags):
+    """Set one entry (key and value: bytes) of the map ref, bpftool's way
+    of naming it: ("pinned", path) or ("id", "12")."""
+    bpftool("map", "update", *ref, "key", "hex",
+            *["%02x" % b for b in key], "value", "hex",
+            *["%02x" % b for b in value], *flags)
+
+
+def map_entries(map_id):
+    """[(key bytes, value bytes)] of a hash map."""
+    def raw(v):
+        return bytes(int(x, 16) for x in v)
+    ents = []
+    for e in bpftool_json("map", "dump", "id", str(map_id)) or []:
+        if "key" in e and isinstance(e["key"], list):
+            ents.append((raw(e["key"]), raw(e["value"])))
+        elif "formatted" in e:   # never with raw dumps, kept for safety
+            raise AssertionError("unexpected formatted dump: %r" % e)
+    return ents
+
+
+# --- kernel BTF ---------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def vmlinux_btf():
+    """bpftool's raw dump of the running kernel's BTF."""
+    return bpftool("btf", "dump", "file", "/sys/kernel/btf/vmlinux",
+                   "format", "raw", timeout=120)

@@ -1,0 +1,35 @@
+"""The program variants of both tools: attach methods and the flag sets the
+BPF text changes with (the --ebpf tests and the verifier matrix use them)."""
+
+METHODS = ["kprobe", "tracepoint", "fentry"]
+
+# tcptop: CG and MNT stand for pinned map paths (with_paths).
+TCPTOP_FLAG_SETS = [
+    [], ["-p", "181"], ["-4"], ["-6"], ["-p", "4242", "-6"],
+    ["--cgroupmap", "CG"], ["--mntnsmap", "MNT"],
+    ["--cgroupmap", "CG", "--mntnsmap", "MNT", "-4", "-p", "7"]]
+
+
+def with_paths(flags, paths):
+    """flags with the CG/MNT placeholders replaced by paths[...]."""
+    return [paths.get(f, f) for f in flags]
+
+
+# tcpconnlat: (flags, duration_ms or None): every -p x family x threshold.
+TCPCONNLAT_VARIANTS = [(pid + fam, dur) for pid in ([], ["-p", "181"])
+                       for fam in ([], ["-4"], ["-6"])
+                       for dur in (None, "2.5")]
+# -4/-6 do not change tcpconnlat's kprobe program (they choose what is
+# attached, see test_tcpconnlat_ebpf.py); one family per text is enough.
+TCPCONNLAT_KPROBE_VARIANTS = [(f, d) for f, d in TCPCONNLAT_VARIANTS
+                              if "-4" not in f and "-6" not in f]
+
+
+def argv_of(flags, dur):
+    """tcpconnlat's arguments for a (flags, duration_ms) variant."""
+    return flags + ([dur] if dur is not None else [])
+
+
+def variant_id(v):
+    """A pytest id for a flag list or a duration."""
+    return " ".join(v) if isinstance(v, list) else str(v)
