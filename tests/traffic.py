@@ -190,6 +190,35 @@ def accept(ls, deadline):
 
 # ---------------------------------------------------------------- exchange
 
+def pump(cs, st, c, mask, buf, write_first, peer):
+    """One turn of an exchange on socket cs, as far as it goes without
+    blocking: send what is left of st[0], read what is left of st[1] (the
+    client writes first, the server reads first). Returns the events still
+    wanted: 0 once both are done."""
+    def send():
+        if mask & selectors.EVENT_WRITE and st[0]:
+            try:
+                n = cs.send(st[0][:c["wsize"]])
+                st[0] = st[0][n:]
+            except BlockingIOError:
+                pass
+
+    def recv():
+        if mask & selectors.EVENT_READ and st[1]:
+            try:
+                n = cs.recv_into(buf, min(c["rsize"], st[1]))
+                if n == 0:
+                    raise ConnectionError("%s closed early" % peer)
+                st[1] -= n
+            except BlockingIOError:
+                pass
+
+    for step in (send, recv) if write_first else (recv, send):
+        step()
+    return ((selectors.EVENT_WRITE if st[0] else 0) |
+            (selectors.EVENT_READ if st[1] else 0))
+
+
 def exchange_client(pair, ports, deadline):
     conns = pair["conns"]
     nodelay = pair.get("nodelay", True)
@@ -212,23 +241,8 @@ def exchange_client(pair, ports, deadline):
                                % pending)
         for key, mask in sel.select(1.0):
             i = key.data
-            cs, st = socks[i], state[i]
-            if mask & selectors.EVENT_WRITE and st[0]:
-                try:
-                    n = cs.send(st[0][:conns[i]["wsize"]])
-                    st[0] = st[0][n:]
-                except BlockingIOError:
-                    pass
-            if mask & selectors.EVENT_READ and st[1]:
-                try:
-                    n = cs.recv_into(buf, min(conns[i]["rsize"], st[1]))
-                    if n == 0:
-                        raise ConnectionError("server closed early")
-                    st[1] -= n
-                except BlockingIOError:
-                    pass
-            ev = ((selectors.EVENT_WRITE if st[0] else 0) |
-                  (selectors.EVENT_READ if st[1] else 0))
+            cs = socks[i]
+            ev = pump(cs, state[i], conns[i], mask, buf, True, "server")
             if ev:
                 sel.modify(cs.sock, ev, i)
             else:
@@ -284,23 +298,7 @@ def exchange_server(pair, listeners, deadline):
                 st[0] = memoryview(filler(c["s2c"]))
                 st[1] = c["c2s"]
                 mask = 0
-            c = conns[cs.conn]
-            if mask & selectors.EVENT_READ and st[1]:
-                try:
-                    n = cs.recv_into(buf, min(c["rsize"], st[1]))
-                    if n == 0:
-                        raise ConnectionError("client closed early")
-                    st[1] -= n
-                except BlockingIOError:
-                    pass
-            if mask & selectors.EVENT_WRITE and st[0]:
-                try:
-                    n = cs.send(st[0][:c["wsize"]])
-                    st[0] = st[0][n:]
-                except BlockingIOError:
-                    pass
-            ev = ((selectors.EVENT_WRITE if st[0] else 0) |
-                  (selectors.EVENT_READ if st[1] else 0))
+            ev = pump(cs, st, conns[cs.conn], mask, buf, False, "client")
             if ev:
                 sel.modify(cs.sock, ev, cs)
             else:
@@ -776,7 +774,8 @@ def main(argv):
                     help="after READY, wait for a line on stdin")
     ap.add_argument("--cgroup", help="move into this cgroup v2 directory")
     ap.add_argument("--lo-up", action="store_true",
-                    help="bring lo up first (in a new network namespace)")
+                    help="bring lo up first, and reuse no port from TIME_WAIT "
+                         "(in a new network namespace)")
     a = ap.parse_args(argv)
     if a.plan.lstrip().startswith("{"):
         plan = json.loads(a.plan)
@@ -787,6 +786,11 @@ def main(argv):
             plan = json.load(f)
     if a.lo_up:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        # A namespace of our own: no client port is reused from TIME_WAIT
+        # (loopback's default, tcp_tw_reuse=2), so every connection of a
+        # plan is a row of its own.
+        with open("/proc/sys/net/ipv4/tcp_tw_reuse", "w") as f:
+            f.write("0")
     if a.cgroup:
         with open(os.path.join(a.cgroup, "cgroup.procs"), "w") as f:
             f.write(str(os.getpid()))

@@ -9,16 +9,6 @@
 
 static int unit_passed, unit_failed;
 
-#define CHECK(cond) do {						\
-	if (cond) {							\
-		unit_passed++;						\
-	} else {							\
-		unit_failed++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-			__LINE__, #cond);				\
-	}								\
-} while (0)
-
 #define CHECK_MSG(cond, ...) do {					\
 	if (cond) {							\
 		unit_passed++;						\
@@ -30,6 +20,8 @@ static int unit_passed, unit_failed;
 		fputc('\n', stderr);					\
 	}								\
 } while (0)
+
+#define CHECK(cond) CHECK_MSG(cond, "%s", "")
 
 #define CHECK_STR(got, want) do {					\
 	const char *g_ = (got), *w_ = (want);				\
