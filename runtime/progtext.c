@@ -44,7 +44,6 @@ static const struct {
 	{ "SKC_STATE_OFF", "sock", "__sk_common.skc_state" },
 	{ "SKC_NUM_OFF", "sock", "__sk_common.skc_num" },
 	{ "SKC_DPORT_OFF", "sock", "__sk_common.skc_dport" },
-	{ "SKC_HASH_OFF", "sock", "__sk_common.skc_hash" },
 	{ "SKC_RCV_SADDR_OFF", "sock", "__sk_common.skc_rcv_saddr" },
 	{ "SKC_DADDR_OFF", "sock", "__sk_common.skc_daddr" },
 	{ "SKC_V6_RCV_SADDR_OFF", "sock", "__sk_common.skc_v6_rcv_saddr" },

@@ -94,16 +94,12 @@ static void build_text(struct text *t, enum method m)
 		text_add(&prog, bpf_tcptop_kprobe_headers);
 		text_add(&prog, bpf_shared_sock);
 		text_add(&prog, bpf_tcptop_maps);
-		text_add(&prog, bpf_tcptop_generation);
-		text_add(&prog, bpf_tcptop_rcv);
 		text_add(&prog, "\n");
 		text_add(&prog, bpf_tcptop_kprobe_probes);
 	} else {
 		text_add(t, bpf_shared_btf_kernel);
 		text_add(&prog, bpf_shared_sock);
-		text_add(&prog, bpf_tcptop_generation);
-		text_add(&prog, bpf_tcptop_rcv);
-		text_add(&prog, bpf_tcptop_btf_maps);
+		text_add(&prog, bpf_tcptop_maps);
 		text_add(&prog, bpf_tcptop_btf_count);
 		text_add(&prog, bpf_tcptop_btf_recv);
 		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint_send :
@@ -111,8 +107,6 @@ static void build_text(struct text *t, enum method m)
 		if (m == M_FENTRY && btf_has_type("tcp_sendpage"))
 			text_add(&prog, bpf_tcptop_fentry_sendpage);
 	}
-	text_replace(&prog, "RCV_SEQ_TABLE",
-		     m == M_KPROBE ? "\"lru_hash\"" : "\"hash\"");
 	prog_filter_pid(&prog, "FILTER_PID", env.pid);
 	prog_filter_family(&prog, tool_family(&env.tool));
 	/* bcc's order: the container filter before the program. */
@@ -121,11 +115,10 @@ static void build_text(struct text *t, enum method m)
 	text_free(&prog);
 }
 
-/* Generations: see bpf_text/tcptop/generation.bpf.c. */
+/* Generations: see bpf_text/tcptop_maps.bpf.c. */
 struct counts {
 	struct bprog *p;
 	int gen_fd, sync_fd, dropped_fd;
-	bool per_socket;	/* sock_counts (BTF methods), not bcc's tables */
 	uint32_t gen;
 	uint64_t dropped;
 };
@@ -150,7 +143,6 @@ struct drain_ctx {
 	uint32_t gen;
 	struct rows *rows;
 	bool send, ipv6;
-	struct rows *rows6;	/* sock_counts: the IPv6 rows */
 };
 
 static bool want(const void *key, void *ctx)
@@ -159,11 +151,6 @@ static bool want(const void *key, void *ctx)
 
 	return d->gen == (d->ipv6 ? ((const struct ipv6_key *)key)->gen :
 				    ((const struct ipv4_key *)key)->gen);
-}
-
-static bool want_sock(const void *key, void *ctx)
-{
-	return ((struct drain_ctx *)ctx)->gen == ((const struct sock_key *)key)->gen;
 }
 
 static void emit(const void *key, const void *val, void *ctx)
@@ -179,20 +166,6 @@ static void emit(const void *key, const void *val, void *ctx)
 	rows_add(d->rows, &row, d->send ? bytes : 0, d->send ? 0 : bytes);
 }
 
-/* An entry of sock_counts: one row for both directions. */
-static void emit_sock(const void *key, const void *val, void *ctx)
-{
-	const struct sock_count *v = val;
-	struct drain_ctx *d = ctx;
-	struct row row;
-
-	if (v->family != AF_INET && v->family != AF_INET6)
-		return;
-	rows_from_sock(&row, key, v);
-	rows_add(v->family == AF_INET6 ? d->rows6 : d->rows, &row, v->sent,
-		 v->recv);
-}
-
 static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 {
 	static const char *const tables[] = {
@@ -202,14 +175,8 @@ static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 	uint32_t old = 0;
 	int err = flip_generation(c, &old);
 
-	if (!err && c->per_socket) {
-		struct drain_ctx d = { old, v4, false, false, v6 };
-
-		return bprog__drain(c->p, "sock_counts", want_sock, emit_sock, &d);
-	}
 	for (int i = 0; i < 4 && !err; i++) {
-		struct drain_ctx d = { old, i < 2 ? v4 : v6, !(i & 1), i >= 2,
-				    NULL };
+		struct drain_ctx d = { old, i < 2 ? v4 : v6, !(i & 1), i >= 2 };
 
 		err = bprog__drain(c->p, tables[i], want, emit, &d);
 	}
@@ -265,8 +232,8 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	}
 	lost = newly_dropped(c);
 	if (lost)
-		p_warn("%llu counts dropped: more connections in one interval than the tables hold (%s)",
-		     (unsigned long long)lost, c->per_socket ? "20480 sockets" : "10240");
+		p_warn("%llu counts dropped: more connections in one interval than the tables hold (10240)",
+		     (unsigned long long)lost);
 out:
 	rows_free(&v4);
 	rows_free(&v6);
@@ -315,7 +282,7 @@ static const struct tool tcptop = {
 	},
 };
 
-/* The count tables' control maps: bpf_text/tcptop/generation.bpf.c. */
+/* The count tables' control maps: bpf_text/tcptop/maps.bpf.c. */
 static int counts_open(struct counts *c)
 {
 	c->gen_fd = bprog__table_fd(c->p, "generation");
@@ -325,7 +292,6 @@ static int counts_open(struct counts *c)
 		p_err("%s", bprog__errmsg(c->p));
 		return -1;
 	}
-	c->per_socket = bprog__table_fd(c->p, "sock_counts") >= 0;
 	return 0;
 }
 

@@ -33,29 +33,6 @@ struct ipv6_key {
 	uint32_t pad;
 } __attribute__((aligned(16)));
 
-/* struct sock_key_t (tracepoint and fentry methods: sock_counts). */
-struct sock_key {
-	uint64_t sk;
-	uint32_t pid;
-	uint32_t gen;		/* which interval it belongs to */
-	uint32_t hash;		/* sk_hash: tells a reused struct sock apart */
-	uint16_t lport;		/* host order */
-	uint16_t dport;		/* network order */
-};
-
-/* struct sock_count_t: both directions, and the identity of the row. */
-struct sock_count {
-	uint64_t sent;
-	uint64_t recv;
-	uint8_t saddr[16];	/* IPv4: the first 4 bytes */
-	uint8_t daddr[16];
-	char name[TASK_COMM_LEN];
-	uint32_t family;
-	uint32_t pad;
-} __attribute__((aligned(16)));
-
-_Static_assert(sizeof(struct sock_key) == 24, "sock_key_t layout");
-_Static_assert(sizeof(struct sock_count) == 80, "sock_count_t layout");
 _Static_assert(sizeof(struct ipv4_key) == 36, "ipv4_key_t layout");
 _Static_assert(sizeof(struct ipv6_key) == 64, "ipv6_key_t layout");
 

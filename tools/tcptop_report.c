@@ -64,19 +64,6 @@ void rows_from_ipv6(struct row *row, const struct ipv6_key *k)
 	row->dport = k->dport;
 }
 
-void rows_from_sock(struct row *row, const struct sock_key *k,
-		    const struct sock_count *v)
-{
-	memset(row, 0, sizeof(*row));
-	row->family = v->family;
-	row->pid = k->pid;
-	comm_copy(row->comm, v->name);
-	memcpy(row->saddr, v->saddr, v->family == AF_INET ? 4 : 16);
-	memcpy(row->daddr, v->daddr, v->family == AF_INET ? 4 : 16);
-	row->lport = k->lport;
-	row->dport = ntohs(k->dport);
-}
-
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
 
 /* The identity of a row: everything but the byte counts. */

@@ -43,8 +43,6 @@ void rows_add(struct rows *r, const struct row *key, uint64_t sent,
 	      uint64_t recv);
 void rows_from_ipv4(struct row *row, const struct ipv4_key *k);
 void rows_from_ipv6(struct row *row, const struct ipv6_key *k);
-void rows_from_sock(struct row *row, const struct sock_key *k,
-		    const struct sock_count *v);
 /* Combine rows of the same connection, then order by opts->sort. */
 void rows_finish(struct rows *r, enum sort_by sort);
 void rows_free(struct rows *r);
