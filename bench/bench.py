@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 
+import progcost
 import startup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -430,6 +431,7 @@ def main():
         small = stream_workload("small", SMALL_WSIZE, other.pid, progress)
         many = many_workload(other.pid, progress)
         start = startup.measure(progress)
+        cost = progcost.measure(progress)
     except BenchError as e:
         sys.exit("bench: %s" % e)
     finally:
@@ -445,6 +447,7 @@ def main():
                  "writes/s", small, lambda r: r["writes"] / r["secs"])
     print_many(many)
     startup.report(start)
+    progcost.report(cost)
     warns = [(r["name"], run["warn"]) for r in bulk + small
              for run in r["runs"] if run.get("warn")]
     warns += [(r["name"], r["warn"]) for r in many if r["warn"]]

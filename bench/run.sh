@@ -2,7 +2,8 @@
 # tcptop overhead benchmark: `make bench` (needs root; about 1.5 minutes).
 # Builds the loopback load generator bench/loadgen.c into build/bench/, then
 # runs bench/bench.py, which prints one table: workload throughput with and
-# without build/tcptop attached, and tcptop's own CPU time and peak memory.
+# without build/tcptop attached, and tcptop's own CPU time and peak memory,
+# and (section E, bench/progcost.py) the in-kernel ns per traced call.
 # Not a test: it asserts nothing about timing.
 set -eu
 cd "$(dirname "$0")/.."
