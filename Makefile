@@ -14,7 +14,7 @@ tcptop_OBJS = tcptop_report
 
 # The shared runtime (runtime/), linked into every tool and unit test, with
 # the fragments of bpf_text/shared/.
-RUNTIME = args bccprog btf_off comm containers events host kcompat method \
+RUNTIME = args argval bccprog btf_off comm containers events host kcompat method \
 	msg progtext text tool shared_text
 
 PREFIX ?= /usr/local
@@ -137,7 +137,7 @@ FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_OUT = build-fuzz
 FUZZ_TARGETS = fuzz_args fuzz_comm
-fuzz_args_SRCS = runtime/args.c runtime/text.c
+fuzz_args_SRCS = runtime/args.c runtime/argval.c runtime/text.c
 fuzz_comm_SRCS = runtime/comm.c
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	      -D_GNU_SOURCE -Iruntime -fno-omit-frame-pointer \

@@ -1,21 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * args: a table-driven command-line parser that accepts what Python's
- * argparse (3.11) accepts for the same parser, with its messages and its
- * exit status 2, and lays out help as argparse does at 80 columns: bcc's
- * tcptop and tcpconnlat are argparse tools, and scripts call them.
- *
- * It does not emulate argparse beyond that (README.md, "Differences from
- * bcc"): the layout is always for 80 columns, values in messages are
- * quoted like Python's repr() only as far as ASCII goes, and help text
- * wraps at whitespace only.
+ * argparse (3.11) accepts for the same parser, with its messages, its exit
+ * status 2 and its help layout: bcc's tcptop and tcpconnlat are argparse
+ * tools, and scripts call them. Beyond that it does not emulate argparse
+ * (README.md, "Differences from bcc"): help is laid out for 80 columns
+ * and wraps at whitespace only; only ASCII is escaped as repr() does.
  */
 #include <ctype.h>
 #include <errno.h>	/* program_invocation_short_name */
-#include <limits.h>
-#include <math.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +42,6 @@ struct tok {
 	const char *val;	/* attached value: "-p5", "--pid=5", "-CS" */
 	bool is_opt;		/* looks like an option (argparse's 'O') */
 	bool dashdash;		/* the first "--" */
-	bool shortform;		/* named as "-X": "-XYZ" may go on with -Y */
 };
 
 static const struct arg_opt *opt_at(const struct parser *p, size_t i)
@@ -75,33 +68,10 @@ static size_t ulen(const char *s, size_t n)
 	return len;
 }
 
-/* Python's repr() of a str as argparse's %r shows it, for ASCII. */
-static void add_repr(struct text *t, const char *s)
-{
-	static const char ctl[] = "\t\n\r", esc[] = "tnr";
-	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
-	const char *e;
-
-	text_addf(t, "%c", q);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == q || c == '\\')
-			text_addf(t, "\\%c", c);
-		else if ((e = strchr(ctl, c)))
-			text_addf(t, "\\%c", esc[e - ctl]);
-		else if (c < 0x20 || c == 0x7f)
-			text_addf(t, "\\x%02x", c);
-		else
-			text_addf(t, "%c", c);	/* UTF-8 as it is */
-	}
-	text_addf(t, "%c", q);
-}
-
 /* The metavar: {choices}, else the dest (upper-cased for an option). */
 static void add_metavar(struct text *t, const struct arg_opt *o)
 {
-	const char *s;
+	const char *s = o->long_name ? : (char[]){ o->short_name, 0 };
 	size_t i;
 
 	if (o->metavar) {
@@ -110,22 +80,15 @@ static void add_metavar(struct text *t, const struct arg_opt *o)
 		for (i = 0; o->choices[i]; i++)
 			text_addf(t, "%s%s", i ? "," : "{", o->choices[i]);
 		text_add(t, i ? "}" : "{}");
-	} else if (o->kind == ARG_POSITIONAL) {
-		text_add(t, o->long_name);
-	} else if (!o->long_name) {
-		text_addf(t, "%c", toupper((unsigned char)o->short_name));
 	} else {
-		for (s = o->long_name; *s; s++)
-			text_addf(t, "%c", *s == '-' ? '_' :
-				  toupper((unsigned char)*s));
+		for (; *s; s++)
+			text_addf(t, "%c", o->kind == ARG_POSITIONAL ? *s :
+				  *s == '-' ? '_' : toupper((unsigned char)*s));
 	}
 }
 
-/*
- * An option as usage shows it ("-p PID"), as help lists it ("-p PID,
- * --pid PID") or as messages name it ("-p/--pid"); a positional by its
- * metavar (messages: without choices).
- */
+/* An option as usage ("-p PID"), help ("-p PID, --pid PID") or messages
+ * ("-p/--pid") show it; a positional by its metavar (messages: no choices) */
 enum { AS_USAGE, AS_HELP, AS_NAME };
 
 static void add_opt(struct text *t, const struct arg_opt *o, int as)
@@ -151,9 +114,8 @@ static void add_opt(struct text *t, const struct arg_opt *o, int as)
 }
 
 /*
- * Append the usage part that starts at option i, if any: "[-p PID]", or
- * a mutually exclusive group's "[-4 | -6]" (members adjacent in the table,
- * the first one shown); pos: positionals only, else options only.
+ * The usage part that starts at option i, if any: "[-p PID]", or a group's
+ * "[-4 | -6]" (members adjacent); pos: positionals only, else options.
  */
 static bool add_part(const struct parser *p, struct text *t, size_t i,
 		     bool pos)
@@ -176,28 +138,26 @@ static bool add_part(const struct parser *p, struct text *t, size_t i,
 }
 
 /*
- * argparse's get_lines(): the options' (or the positionals') parts
- * wrapped at width, each line started with '\n' and indent, but with cont
- * the first line goes on after what t has.
+ * get_lines(): the options' parts, then the positionals' (apart: from a new
+ * line), wrapped at width, a line started with '\n' and indent (cont: the
+ * first goes on after what t has).
  */
-static void add_lines(const struct parser *p, struct text *t, bool pos,
-		      size_t indent, bool cont, size_t width)
+static void add_lines(const struct parser *p, struct text *t, size_t indent,
+		      bool cont, bool apart, size_t width)
 {
 	struct text part = { 0 };
 	size_t i, len = indent - 1, plen;
 
-	for (i = 0; i < p->nall; i++, text_free(&part)) {
-		if (!add_part(p, &part, i, pos))
+	for (i = 0; i < 2 * p->nall; i++, text_free(&part)) {
+		cont = cont && !(apart && i == p->nall);
+		if (!add_part(p, &part, i % p->nall, i >= p->nall))
 			continue;
 		plen = ulen(part.s, part.len);
-		if (cont && len + 1 + plen > width) {
-			cont = false;
-			len = indent - 1;
-		}
-		text_addf(t, "%s%*s%s", cont ? " " : "\n", cont ? 0 : (int)indent,
-			  "", part.s);
+		cont = cont && len + 1 + plen <= width;
+		len = (cont ? len : indent - 1) + plen + 1;
+		text_addf(t, "%s%*s%s", cont ? " " : "\n",
+			  cont ? 0 : (int)indent, "", part.s);
 		cont = true;
-		len += plen + 1;
 	}
 }
 
@@ -206,22 +166,17 @@ static void add_usage(const struct parser *p, struct text *t)
 {
 	size_t plen = strlen(USAGE) + ulen(p->prog, strlen(p->prog));
 	bool short_prog = 4 * plen <= 3 * WIDTH;
-	size_t indent = short_prog ? plen + 1 : strlen(USAGE);
 	struct text one = { 0 };
 
 	text_addf(t, USAGE "%s", p->prog);
-	add_lines(p, &one, false, 1, true, SIZE_MAX);
-	add_lines(p, &one, true, 1, true, SIZE_MAX);
-	if (plen + ulen(one.s, one.len) <= WIDTH) {
+	add_lines(p, &one, 1, true, false, SIZE_MAX);
+	/* too long: after a short prog, else on lines of their own (argparse
+	 * first tries one line there; it never fits) */
+	if (plen + ulen(one.s, one.len) <= WIDTH)
 		text_add(t, text_str(&one));
-	} else {
-		/*
-		 * After a short prog, else on lines of their own (argparse
-		 * first tries all parts on one line there; they never fit).
-		 */
-		add_lines(p, t, false, indent, short_prog, WIDTH);
-		add_lines(p, t, true, indent, false, WIDTH);
-	}
+	else
+		add_lines(p, t, short_prog ? plen + 1 : strlen(USAGE),
+			  short_prog, true, WIDTH);
 	text_free(&one);
 }
 
@@ -257,14 +212,10 @@ static void add_action(struct text *t, const struct arg_opt *o, size_t pos)
 	text_free(&inv);
 }
 
-/*
- * format_help(): usage, description, positionals, options, epilog, a
- * blank line between them (description and epilog as given, but for
- * trailing newlines).
- */
+/* format_help(): usage, description, positionals, options, epilog, a blank
+ * line between them (description and epilog as given, less final '\n's) */
 static void add_help(const struct parser *p, struct text *t)
 {
-	static const char *const titles[] = { "options", "positional arguments" };
 	struct text inv = { 0 };
 	size_t i, pos = 0;
 	int sec, any;
@@ -284,21 +235,21 @@ static void add_help(const struct parser *p, struct text *t)
 			    (opt_at(p, i)->kind == ARG_POSITIONAL) != sec)
 				continue;
 			if (!any++)
-				text_addf(t, "%s:\n", titles[sec]);
+				text_addf(t, "%s:\n", sec ?
+					  "positional arguments" : "options");
 			add_action(t, opt_at(p, i), pos);
 		}
 		text_add(t, any ? "\n" : "");
 	}
-	text_add(t, p->spec->epilog ? p->spec->epilog : "");
+	text_add(t, p->spec->epilog ? : "");
 	while (t->len && t->s[t->len - 1] == '\n')
 		t->s[--t->len] = '\0';
 	text_add(t, "\n");
 }
 
 /*
- * ArgumentParser.error(): usage, then "PROG: error: MSG", with "argument
- * NAME: " before MSG for an option's error and a quoted val after it.
- * Callers may add to the message; args_try() ends it with '\n'.
+ * ArgumentParser.error(): usage, "PROG: error: [argument NAME: ]MSG" and
+ * val quoted. Callers may add to it; args_try() ends it with '\n'.
  */
 static int error(struct parser *p, const struct arg_opt *o, const char *msg,
 		 const char *val)
@@ -310,87 +261,72 @@ static int error(struct parser *p, const struct arg_opt *o, const char *msg,
 		add_opt(p->out, o, AS_NAME);
 	text_addf(p->out, "%s%s", o ? ": " : "", msg);
 	if (val)
-		add_repr(p->out, val);
+		args_repr(p->out, val);
 	return ARGS_USAGE;
 }
 
-/* take_action(): convert, check the choices and the group, store. */
+/* take_action(): convert, check the choices and the group, store */
 static int take(struct parser *p, const struct arg_opt *o, const char *val)
 {
 	size_t i, idx = (size_t)(o - p->spec->opts), errlen;
 	char *err;
-	int ret = 0;
+	int ret;
 
 	if (o == &help_opt) {
 		text_free(p->out);
 		add_help(p, p->out);
 		return ARGS_HELP;
 	}
-	if (o->kind != ARG_FLAG && o->parse) {
+	if (val && o->parse) {
 		errlen = 4 * strlen(val) + 256;
 		err = xcalloc(errlen, 1);
-		if (o->parse(val, o->dst, err, errlen))
-			ret = error(p, o, err, NULL);
+		ret = o->parse(val, o->dst, err, errlen) ?
+		      error(p, o, err, NULL) : 0;
 		free(err);
 		if (ret)
 			return ret;
-	} else if (o->kind != ARG_FLAG && o->dst) {
+	} else if (val && o->dst) {
 		*(const char **)o->dst = val;
 	}
-	for (i = 0; o->kind != ARG_FLAG && o->choices && o->choices[i]; i++)
+	for (i = 0; val && o->choices && o->choices[i]; i++)
 		if (!strcmp(o->choices[i], val))
 			break;
-	if (o->kind != ARG_FLAG && o->choices && !o->choices[i]) {
+	if (val && o->choices && !o->choices[i]) {
 		error(p, o, "invalid choice: ", val);
 		for (i = 0; o->choices[i]; i++) {
 			text_add(p->out, i ? ", " : " (choose from ");
-			add_repr(p->out, o->choices[i]);
+			args_repr(p->out, o->choices[i]);
 		}
 		text_add(p->out, ")");
 		return ARGS_USAGE;
 	}
 	for (i = 0; o->group && i < p->spec->nopts; i++) {
-		if (i != idx && p->seen[i] && p->spec->opts[i].group == o->group)
-			break;
-	}
-	if (o->group && i < p->spec->nopts) {
-		error(p, o, "not allowed with argument ", NULL);
-		add_opt(p->out, &p->spec->opts[i], AS_NAME);
-		return ARGS_USAGE;
+		if (i != idx && p->seen[i] &&
+		    p->spec->opts[i].group == o->group) {
+			error(p, o, "not allowed with argument ", NULL);
+			add_opt(p->out, &p->spec->opts[i], AS_NAME);
+			return ARGS_USAGE;
+		}
 	}
 	p->seen[idx] = true;
-	if (o->kind == ARG_FLAG && o->dst)
+	if (!val && o->dst)
 		*(bool *)o->dst = true;
 	return 0;
 }
 
-/* The option named exactly by s[0..len): "-p" or "--pid". */
-static const struct arg_opt *find(const struct parser *p, const char *s,
-				  size_t len)
+static const struct arg_opt *find_short(const struct parser *p, char c)
 {
-	const struct arg_opt *o;
 	size_t i;
 
-	for (i = 0; i < p->nall; i++) {
-		o = opt_at(p, i);
-		if (o->kind == ARG_POSITIONAL)
-			continue;
-		if (len == 2 && s[0] == '-' && s[1] != '-' &&
-		    s[1] == o->short_name)
-			return o;
-		if (len > 2 && !strncmp(s, "--", 2) && o->long_name &&
-		    strlen(o->long_name) == len - 2 &&
-		    !memcmp(o->long_name, s + 2, len - 2))
-			return o;
-	}
+	for (i = 0; i < p->nall; i++)
+		if (opt_at(p, i)->kind != ARG_POSITIONAL &&
+		    opt_at(p, i)->short_name == c)
+			return opt_at(p, i);
 	return NULL;
 }
 
-/*
- * _parse_optional(): is arg an option, and which? A long option may be
- * abbreviated to a unique prefix; "-pVALUE", "-p=VALUE" and "--pid=VALUE"
- * carry their value along.
- */
+/* _parse_optional(): is arg an option, and which? "--pi" abbreviates
+ * --pid; "-p5", "-p=5" and "--pid=5" carry their value along. */
 static int classify(struct parser *p, const char *arg, struct tok *t)
 {
 	const char *eq = strchr(arg, '=');
@@ -401,25 +337,21 @@ static int classify(struct parser *p, const char *arg, struct tok *t)
 	t->dashdash = !strcmp(arg, "--");
 	if (arg[0] != '-' || !arg[1] || t->dashdash)
 		return 0;
-	t->is_opt = true;
-	t->shortform = arg[1] != '-';
-	if ((t->opt = find(p, arg, strlen(arg))))
-		return 0;
-	if (eq && (t->opt = find(p, arg, plen))) {
-		t->val = eq + 1;
-		return 0;
-	}
-	if (t->shortform && (t->opt = find(p, arg, 2)))
-		t->val = arg + 2;
+	t->val = arg[1] != '-' && plen != 2 ? arg + 2 : eq ? eq + 1 : NULL;
+	if (arg[1] != '-')
+		t->opt = find_short(p, arg[1]);
 	text_addf(&msg, "ambiguous option: %s could match", arg);
-	for (i = 0; !t->shortform && i < p->nall; i++) {
+	for (i = 0; arg[1] == '-' && i < p->nall; i++) {
 		o = opt_at(p, i);
 		if (o->kind == ARG_POSITIONAL || !o->long_name ||
 		    strncmp(o->long_name, arg + 2, plen - 2))
 			continue;
-		text_addf(&msg, "%s --%s", n++ ? "," : "", o->long_name);
 		t->opt = o;
-		t->val = eq ? eq + 1 : NULL;
+		if (!o->long_name[plen - 2]) {	/* exact, not a prefix */
+			n = 0;
+			break;
+		}
+		text_addf(&msg, "%s --%s", n++ ? "," : "", o->long_name);
 	}
 	if (n > 1)
 		error(p, NULL, msg.s, NULL);
@@ -432,54 +364,39 @@ static int classify(struct parser *p, const char *arg, struct tok *t)
 /*
  * consume_optional(): an option and its value ("-p 5", "--pid=5"), or
  * flags run together ("-CSp5"). argparse checks the whole argument before
- * acting on any of it ("-hx" is an error, not help): two passes.
+ * acting on any of it ("-hx" is an error, not help).
  */
 static int consume_optional(struct parser *p, const struct tok *toks,
 			    char **args, size_t n, size_t *i)
 {
-	const struct arg_opt *o, *next = NULL;
-	const char *ex, *val;
-	size_t used = 1;
-	int pass, ret;
+	const struct tok *t = &toks[*i];
+	const struct arg_opt *o = t->opt, *next;
+	const char *ex = t->val;
+	size_t k, flags = 0;
+	int ret = 0;
 
-	for (pass = 0; pass < 2; pass++) {
-		o = toks[*i].opt;
-		ex = toks[*i].val;
-		while (o->kind == ARG_FLAG) {
-			if (ex && (!toks[*i].shortform || !*ex ||
-				   !(next = find(p, (char[]){ '-', *ex }, 2))))
-				return error(p, o, "ignored explicit argument ",
-					     ex);
-			if (pass && (ret = take(p, o, NULL)))
-				return ret;
-			if (!ex)
-				break;
-			o = next;
-			ex = ex[1] ? ex + 1 : NULL;
-		}
-		if (o->kind == ARG_FLAG)
-			continue;
-		val = ex;
-		if (!ex && *i + 1 < n && !toks[*i + 1].is_opt &&
-		    !toks[*i + 1].dashdash) {
-			val = args[*i + 1];
-			used = 2;
-		}
-		/* argparse would store [] for "-p=--": say what "-p --" says */
-		if (!val || (ex && !strcmp(ex, "--")))
-			return error(p, o, "expected one argument", NULL);
-		if (pass && (ret = take(p, o, val)))
-			return ret;
+	for (; o->kind == ARG_FLAG && ex; flags++) {
+		if (args[*i][1] == '-' || !*ex ||
+		    !(next = find_short(p, *ex)))
+			return error(p, o, "ignored explicit argument ", ex);
+		o = next;
+		ex = ex[1] ? ex + 1 : NULL;
 	}
-	*i += used;
-	return 0;
+	if (o->kind == ARG_VALUE && !ex && *i + 1 < n &&
+	    !toks[*i + 1].is_opt && !toks[*i + 1].dashdash)
+		ex = args[++*i];	/* never "--": that one is dashdash */
+	/* argparse would store [] for "-p=--": say what "-p --" says */
+	if (o->kind == ARG_VALUE && (!ex || !strcmp(ex, "--")))
+		return error(p, o, "expected one argument", NULL);
+	for (k = 0; k <= flags && !ret; k++) {
+		o = k ? find_short(p, t->val[k - 1]) : t->opt;
+		ret = take(p, o, o->kind == ARG_FLAG ? NULL : ex);
+	}
+	return ret;
 }
 
-/*
- * The arguments in order. As in argparse, the first run of arguments
- * that are not options gets all the positionals: an argument after the
- * next option is unrecognized ("tcptop 1 -C 2").
- */
+/* As in argparse, the first run of arguments that are not options gets all
+ * the positionals: one after the next option is unrecognized ("1 -C 2"). */
 static int parse(struct parser *p, struct tok *toks, char **args, size_t n)
 {
 	struct text extras = { 0 };
@@ -489,29 +406,22 @@ static int parse(struct parser *p, struct tok *toks, char **args, size_t n)
 
 	for (i = 0; i < n && !ret && !(i && toks[i - 1].dashdash); i++)
 		ret = classify(p, args[i], &toks[i]);
-	for (i = 0; i < n && !ret; ) {
+	for (i = 0; i < n && !ret; i++) {
 		while (next < p->nall && opt_at(p, next)->kind != ARG_POSITIONAL)
 			next++;
-		if (toks[i].is_opt && toks[i].opt) {
-			closed |= started;
+		closed |= started && toks[i].is_opt;
+		if (toks[i].opt) {
 			ret = consume_optional(p, toks, args, n, &i);
-			continue;
-		}
-		if (toks[i].is_opt) {
-			closed |= started;
-		} else if (!closed && toks[i].dashdash) {
+		} else if (!toks[i].is_opt && !closed &&
+			   (toks[i].dashdash || next < p->nall)) {
 			started = true;
-			i++;
-			continue;
-		} else if (!closed && next < p->nall) {
-			started = true;
-			ret = take(p, opt_at(p, next++), args[i++]);
-			continue;
+			if (!toks[i].dashdash)
+				ret = take(p, opt_at(p, next++), args[i]);
 		} else {
-			closed = true;
+			closed |= !toks[i].is_opt;
+			text_addf(&extras, "%s %s", extras.len ? "" :
+				  "unrecognized arguments:", args[i]);
 		}
-		text_addf(&extras, "%s %s", extras.len ? "" :
-			  "unrecognized arguments:", args[i++]);
 	}
 	if (!ret && extras.len)
 		ret = error(p, NULL, extras.s, NULL);
@@ -524,18 +434,12 @@ int args_try(const struct arg_spec *spec, int argc, char **argv,
 {
 	size_t n = argc > 1 ? (size_t)argc - 1 : 0;
 	const char *prog = argc > 0 && argv[0] ? argv[0] : "";
-	struct parser p = {
-		.spec = spec,
-		.prog = spec->prog ? spec->prog : strrchr(prog, '/') ?
-			strrchr(prog, '/') + 1 : prog,	/* basename */
-		.nall = spec->nopts + 1,
-		.out = out,
-	};
+	struct parser p = { spec, spec->prog ? : strrchr(prog, '/') ?
+			    strrchr(prog, '/') + 1 : prog, spec->nopts + 1, out,
+			    xcalloc(spec->nopts, sizeof(bool)) };
 	struct tok *toks = xcalloc(n, sizeof(*toks));
-	int ret;
+	int ret = parse(&p, toks, argv + (n ? 1 : 0), n);
 
-	p.seen = xcalloc(spec->nopts, sizeof(*p.seen));
-	ret = parse(&p, toks, argv + (n ? 1 : 0), n);
 	if (ret == ARGS_USAGE)
 		text_add(out, "\n");
 	free(toks);
@@ -558,12 +462,8 @@ int args_parse(const struct arg_spec *spec, int argc, char **argv)
 void args_error(const struct arg_spec *spec, const char *fmt, ...)
 {
 	struct text out = { 0 };
-	struct parser p = {
-		.spec = spec,
-		.prog = spec->prog ? spec->prog : program_invocation_short_name,
-		.nall = spec->nopts + 1,
-		.out = &out,
-	};
+	struct parser p = { spec, spec->prog ? : program_invocation_short_name,
+			    spec->nopts + 1, &out, NULL };
 	va_list ap;
 	char *msg;
 
@@ -577,126 +477,4 @@ void args_error(const struct arg_spec *spec, const char *fmt, ...)
 	fflush(stdout);
 	fputs(text_str(&out), stderr);
 	exit(2);
-}
-
-/* ---- strict value parsers --------------------------------------------- */
-
-static int fail(char *err, size_t errlen, const char *what, const char *s,
-		const char *tail)
-{
-	struct text t = { 0 };
-
-	text_add(&t, what);
-	add_repr(&t, s);
-	snprintf(err, errlen, "%s%s", t.s, tail);
-	text_free(&t);
-	return -1;
-}
-
-/*
- * Decimal digits only (Python's int() also takes " 5", "1_0" and
- * non-ASCII digits), a sign only for range_check, checked without
- * overflow however long: both limits have 7 digits.
- */
-static int parse_int(const char *s, int *dst, char *err, size_t errlen,
-		     bool pid)
-{
-	const char *d = s + (!pid && (*s == '+' || *s == '-'));
-	bool neg = !pid && *s == '-';
-	char tail[64];
-	long v;
-
-	if (!*d || d[strspn(d, "0123456789")])
-		return fail(err, errlen, pid ? "invalid pid value: " :
-			    "invalid range_check value: ", s, "");
-	while (d[0] == '0' && d[1])
-		d++;
-	v = strlen(d) > 7 ? LONG_MAX : strtol(d, NULL, 10);
-	neg = neg && v;
-	if (pid ? v >= 1 && v <= ARGS_PID_MAX :
-	    !neg && v >= 1 && v <= ARGS_POSITIVE_INT_MAX) {
-		*dst = (int)v;
-		return 0;
-	}
-	snprintf(tail, sizeof(tail), " (must be 1..%d)", ARGS_PID_MAX);
-	if (pid)
-		return fail(err, errlen, "invalid pid value: ", s, tail);
-	if (neg || v < 1)
-		snprintf(err, errlen, "value must be stricly positive, got %s%s",
-			 neg ? "-" : "", d);
-	else	/* Python takes any size; the tool makes it ms in an int */
-		snprintf(err, errlen, "value too large, got %s (max %d)", d,
-			 ARGS_POSITIVE_INT_MAX);
-	return -1;
-}
-
-/*
- * Python's tcptop pastes any -p string into the BPF text, where "12abc"
- * fails to compile much later; reject it here.
- */
-int args_parse_pid(const char *s, void *dst, char *err, size_t errlen)
-{
-	return parse_int(s, dst, err, errlen, true);
-}
-
-int args_parse_positive_int(const char *s, void *dst, char *err,
-			    size_t errlen)
-{
-	return parse_int(s, dst, err, errlen, false);
-}
-
-int args_parse_duration_ms(const char *s, void *dst, char *err, size_t errlen)
-{
-	const char *u = s + (*s == '+' || *s == '-'), *msg = NULL;
-	char *end;
-	double v;
-
-	/* The tools never call setlocale(), so '.' is the decimal point. */
-	v = strtod(s, &end);
-	/* float() takes "inf", "infinity" and "nan", signed, in any case */
-	if (!strcasecmp(u, "nan") || !strcasecmp(u, "inf") ||
-	    !strcasecmp(u, "infinity"))
-		msg = *s == '-' && strcasecmp(u, "nan") ? "must be positive" :
-		      "must be a finite number";
-	/* float()'s decimal syntax: strtod's without hex and whitespace */
-	else if (end == s || *end || s[strspn(s, "0123456789.eE+-")])
-		msg = "must be a float";
-	else if (v < 0)
-		msg = "must be positive";
-	/* 1e400 is inf, which Python accepts and then crashes on */
-	else if (isinf(v))
-		msg = "must be a finite number";
-	/* the tool compares against ms * 1000 as a u64 */
-	else if (!(v * 1000.0 < 18446744073709551616.0))
-		msg = "too large: the microseconds must fit in 64 bits";
-	if (msg)
-		return snprintf(err, errlen, "%s", msg), -1;
-	*(double *)dst = v == 0 ? 0 : v;	/* no "-0" */
-	return 0;
-}
-
-/*
- * bcc's filter_by_containers() pastes the path into the BPF text as
- * BPF_TABLE_PINNED(..., "PATH"): a '"', a '\' or a control character
- * would end or change that C string literal, so they are refused here
- * rather than surfacing as a compiler error (or a different program).
- * Relative paths are accepted, as bcc accepts them: libbcc opens the pin
- * from this process, so they resolve against its working directory.
- */
-int args_parse_map_path(const char *s, void *dst, char *err, size_t errlen)
-{
-	const unsigned char *c;
-
-	if (!*s || strlen(s) >= 4096) {
-		snprintf(err, errlen, "%s", *s ? "map path too long (max 4095 "
-			 "bytes)" : "map path must not be empty");
-		return -1;
-	}
-	for (c = (const unsigned char *)s; *c; c++)
-		if (*c == '"' || *c == '\\' || *c < 0x20 || *c == 0x7f)
-			return fail(err, errlen, "invalid map path: ", s,
-				    " (quotes, backslashes and control "
-				    "characters are not allowed)");
-	*(const char **)dst = s;
-	return 0;
 }

@@ -77,8 +77,11 @@ int args_try(const struct arg_spec *spec, int argc, char **argv,
 void args_error(const struct arg_spec *spec, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/* Append s quoted as Python's repr() shows it (ASCII escapes only). */
+void args_repr(struct text *t, const char *s);
+
 /*
- * Strict parsers for arg_parse_fn: decimal digits only (no whitespace, no
+ * Strict parsers for arg_parse_fn (argval.c): decimal digits only (no whitespace, no
  * underscores, no hex), range-checked, overflow-safe. Where the Python tool
  * also rejects a value, the message is Python's; where we are stricter, the
  * message says why.
