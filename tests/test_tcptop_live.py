@@ -39,7 +39,7 @@ from lib.paths import TCPTOP
 from lib.tcptop_live import (
     CLEAR, KiB, LOADAVG_RE, Tool, Traffic, assert_exact, cgroup2_root, compare,
     exchange, new_tag, ours, parse, start_tools, stop_single, tool_sums,
-    truth_key, truth_value, wait_gone)
+    traced, truth_key, truth_value, wait_gone)
 
 
 @pytest.fixture(autouse=True)
@@ -203,13 +203,7 @@ def test_many_concurrent_connections_exact_and_sorted():
                 ["-C", "-S", "-s", "received", "60"],
                 ["-C", "-S", "-p", cpid, "-r", "5", "60"],
                 ["-C", "-S", "-p", spid, "-r", "3", "-s", "received", "60"]]
-        tools = start_tools(args)
-        try:
-            truth = tr.run()
-            ivs = [stop_single(t)[0] for t in tools]
-        finally:
-            for t in tools:
-                t.kill()
+        truth, ivs = traced(tr, args)
     socks = truth["sockets"]
     assert len(socks) == 320
     for iv, sort in zip(ivs[:3], ("all", "sent", "received")):
@@ -326,14 +320,8 @@ def test_pid_filter():
     tag = new_tag()
     with Traffic(two_pairs(tag)) as tr:
         cpid, spid = tr.pid(0, "client"), tr.pid(1, "server")
-        tools = start_tools([["-C", "-S", "-p", cpid, "60"],
-                             ["-C", "-S", "--pid", spid, "60"]])
-        try:
-            truth = tr.run()
-            ivs = [stop_single(t)[0] for t in tools]
-        finally:
-            for t in tools:
-                t.kill()
+        truth, ivs = traced(tr, [["-C", "-S", "-p", cpid, "60"],
+                                 ["-C", "-S", "--pid", spid, "60"]])
     for iv, pid in zip(ivs, (cpid, spid)):
         assert_only(iv, {pid})
         assert_exact([iv], truth, tag, want=lambda s, pid=pid:
@@ -345,14 +333,8 @@ def test_family_filters():
     """-4: no IPv6 table, IPv4 rows exact; -6 the other way round."""
     tag = new_tag()
     with Traffic(two_pairs(tag)) as tr:
-        tools = start_tools([["-C", "-S", "-4", "60"],
-                             ["-C", "-S", "--ipv6", "60"]])
-        try:
-            truth = tr.run()
-            iv4, iv6 = [stop_single(t)[0] for t in tools]
-        finally:
-            for t in tools:
-                t.kill()
+        truth, (iv4, iv6) = traced(tr, [["-C", "-S", "-4", "60"],
+                                        ["-C", "-S", "--ipv6", "60"]])
     assert iv4.v6 is None and iv6.v4 is None
     assert_exact([iv4], truth, tag, want=lambda s: s["fam"] == 4)
     assert_exact([iv6], truth, tag, want=lambda s: s["fam"] == 6)

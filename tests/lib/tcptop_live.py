@@ -273,6 +273,19 @@ def start_tools(arg_lists, timeout=120):
     return tools
 
 
+def traced(tr, arg_lists):
+    """Run tr's traffic under several instances started at once (as
+    start_tools), each stopped afterwards with one interval (stop_single):
+    (truth, [interval of each])."""
+    tools = start_tools(arg_lists)
+    try:
+        truth = tr.run()
+        return truth, [stop_single(t)[0] for t in tools]
+    finally:
+        for t in tools:
+            t.kill()
+
+
 def stop_single(tool, sig=signal.SIGINT, quiet=True):
     """Stop an instance running with a long interval: it must print exactly
     the one interval in progress and exit 0 (quiet: with nothing on
