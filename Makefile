@@ -120,7 +120,8 @@ uninstall:
 	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(t);)
 
 clean:
-	rm -rf build build-san tests/__pycache__ .pytest_cache
+	rm -rf build build-san tests/__pycache__ tests/lib/__pycache__ \
+		tests/vm/__pycache__ .pytest_cache
 
 -include $(wildcard $(OBJ)/*.d $(OUT)/unit/*.d)
 
