@@ -30,10 +30,9 @@ static struct env {
 	bool timestamp, lport;
 	int pid;		/* 0: all */
 	double duration_ms;	/* 0: show all */
+	/* The original's int(duration_ms * 1000) when duration_ms is set. */
+	unsigned long long duration_us;
 } env = { .tool = TOOL_OPTS_INIT };
-
-/* The original's int(duration_ms * 1000) when duration_ms is set. */
-static unsigned long long duration_us;
 
 static const char examples[] =
 	"examples:\n"
@@ -72,7 +71,7 @@ static void build_text(struct text *t, enum method m)
 {
 	char buf[32];
 
-	if (duration_us > 0)
+	if (env.duration_us > 0)
 		text_add(t, "#define MIN_LATENCY\n");
 	text_add(t, "\n");
 	/* The kprobe program is bcc's, with its headers. */
@@ -90,8 +89,8 @@ static void build_text(struct text *t, enum method m)
 		text_add(t, m == M_TRACEPOINT ? bpf_tcpconnlat_tracepoint_probes :
 						 bpf_tcpconnlat_fentry_probes);
 	}
-	if (duration_us > 0) {
-		snprintf(buf, sizeof(buf), "%llu", duration_us);
+	if (env.duration_us > 0) {
+		snprintf(buf, sizeof(buf), "%llu", env.duration_us);
 		text_replace(t, "DURATION_US", buf);
 	}
 	/* The kprobe method filters as the original: by what it attaches.
@@ -229,7 +228,7 @@ int main(int argc, char **argv)
 
 	args_parse(&tcpconnlat.args, argc, argv);
 	if (env.duration_ms)
-		duration_us = to_duration_us(env.duration_ms);
+		env.duration_us = to_duration_us(env.duration_ms);
 	ret = tool_open(&tcpconnlat, &env.tool, &p);
 	if (ret <= 0) {
 		ret = ret < 0;
