@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 
+import connrate
 import progcost
 import startup
 
@@ -432,6 +433,7 @@ def main():
         many = many_workload(other.pid, progress)
         start = startup.measure(progress)
         cost = progcost.measure(progress)
+        storm = connrate.measure(progress)
     except BenchError as e:
         sys.exit("bench: %s" % e)
     finally:
@@ -448,6 +450,7 @@ def main():
     print_many(many)
     startup.report(start)
     progcost.report(cost)
+    connrate.report(storm)
     warns = [(r["name"], run["warn"]) for r in bulk + small
              for run in r["runs"] if run.get("warn")]
     warns += [(r["name"], r["warn"]) for r in many if r["warn"]]

@@ -8,13 +8,17 @@
  *                                       second each sends BYTES (spread over
  *                                       the second in 10 ms ticks) until
  *                                       SECONDS passed or SIGTERM/SIGINT
+ *   loadgen connect THREADS SECONDS 1   THREADS threads connecting and
+ *                                       closing (with a reset: no
+ *                                       TIME_WAIT) as fast as they can
  *
  * Every connection is 127.0.0.1 to 127.0.0.1, both ends in this process.
  * Prints "RUNNING" (flushed) when the traffic starts, then one line
  * "RESULT writes=N bytes=N secs=F" when it is done: writes and bytes are the
  * senders' successful send() calls and the bytes the receivers got, secs the
  * time from the start until every receiver saw end of file (bulk, small) or
- * until the traffic stopped (many). Exit 0, or 1 with a message on stderr.
+ * until the traffic stopped (many). connect prints
+ * "RESULT connects=N secs=F" instead. Exit 0, or 1 with a message on stderr.
  * An alarm kills the process SECONDS + 60 s after the start whatever happens.
  */
 #include <arpa/inet.h>
@@ -262,6 +266,68 @@ static int many(int nconns, double secs, size_t bytes)
 	return 0;
 }
 
+static struct sockaddr_in connect_to;
+static atomic_ullong connects;
+
+static void *connector(void *unused)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)unused;
+	pthread_barrier_wait(&go);
+	while (!atomic_load(&stop)) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0)
+			die("socket");
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		if (!connect(fd, (struct sockaddr *)&connect_to, sizeof(connect_to)))
+			atomic_fetch_add(&connects, 1);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Connects per second, flat out: the accepting end only closes. */
+static int connect_storm(int nthreads, double secs)
+{
+	struct timeval tmo = { .tv_usec = 100000 };
+	socklen_t len = sizeof(connect_to);
+	pthread_t th[64];
+	double t0;
+	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	connect_to.sin_family = AF_INET;
+	connect_to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* accept() wakes up to see the stop flag. */
+	setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	if (ls < 0 || bind(ls, (struct sockaddr *)&connect_to, len) ||
+	    listen(ls, 4096) || getsockname(ls, (struct sockaddr *)&connect_to, &len))
+		die("listen");
+	if (nthreads > 64)
+		nthreads = 64;
+	pthread_barrier_init(&go, NULL, nthreads + 1);
+	for (int i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, connector, NULL);
+	puts("RUNNING");
+	fflush(stdout);
+	pthread_barrier_wait(&go);
+	t0 = now();
+	while (!atomic_load(&stop) && now() - t0 < secs) {
+		int fd = accept(ls, NULL, NULL);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	atomic_store(&stop, 1);
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	printf("RESULT connects=%llu secs=%.6f\n",
+	       (unsigned long long)atomic_load(&connects), now() - t0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
@@ -270,7 +336,7 @@ int main(int argc, char **argv)
 	long arg;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: loadgen bulk|small|many CONNS SECONDS SIZE\n");
+		fprintf(stderr, "usage: loadgen bulk|small|many|connect CONNS SECONDS SIZE\n");
 		return 2;
 	}
 	nconns = atoi(argv[2]);
@@ -292,6 +358,8 @@ int main(int argc, char **argv)
 		return stream(nconns, secs, 1);
 	if (!strcmp(argv[1], "many"))
 		return many(nconns, secs, arg);
+	if (!strcmp(argv[1], "connect"))
+		return connect_storm(nconns, secs);
 	fprintf(stderr, "loadgen: unknown mode %s\n", argv[1]);
 	return 2;
 }
