@@ -5,33 +5,16 @@ A Ctrl-C during the compile ends the tool and its compiler child.
 """
 import os
 import signal
-import socket
 import time
 
 import pytest
 
+from lib.loopback import loopback_traffic
 from lib.paths import TCPCONNLAT, TCPTOP
 from lib.proc import Background
 from lib.tcpconnlat_live import HEADER
 
 COMPILER_LIBS = ("libLLVM", "libclang", "/libbcc.so")
-
-
-def loopback_traffic(conns=20, nbytes=100000):
-    """Connections over IPv4 loopback, each carrying nbytes one way."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(conns)
-    for _ in range(conns):
-        c = socket.create_connection(srv.getsockname())
-        s, _ = srv.accept()
-        c.sendall(b"x" * nbytes)
-        got = 0
-        while got < nbytes:
-            got += len(s.recv(65536))
-        c.close()
-        s.close()
-    srv.close()
 
 
 def compiler_mappings(pid):
@@ -47,7 +30,8 @@ def compiler_mappings(pid):
 def test_no_compiler_mapped_while_tracing(live, argv, ready):
     bg = Background(argv, ready=ready, ready_timeout=120)
     try:
-        loopback_traffic()
+        for _ in range(10):
+            loopback_traffic()
         bg.read_for(2)
         maps = compiler_mappings(bg.proc.pid)
         with open("/proc/%d/maps" % bg.proc.pid) as f:
