@@ -14,8 +14,8 @@ tcptop_OBJS = tcptop_report
 
 # The shared runtime (runtime/), linked into every tool and unit test, with
 # the fragments of bpf_text/shared/.
-RUNTIME = args argval bccprog btf_off comm containers events host kcompat method \
-	msg progtext text tool shared_text
+RUNTIME = args argval bccprog btf_off comm compile containers events host \
+	kcompat method msg progtext text tool shared_text
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -27,7 +27,9 @@ GEN = $(OUT)/gen
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 BCC_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbcc 2>/dev/null)
-BCC_LIBS := $(shell $(PKG_CONFIG) --libs libbcc 2>/dev/null || echo -lbcc)
+# Only libbcc_bpf (maps, loads, attaches, perf buffers): the compile
+# dlopen()s libbcc, with LLVM and clang, in a short-lived child (compile.c).
+BCC_LIBS := -lbcc_bpf -ldl
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iruntime -Itools -I$(GEN) \
 	  $(BCC_CFLAGS) -D_GNU_SOURCE -MMD -MP

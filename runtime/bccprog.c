@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * bccprog: compile, load, attach and tear down a BPF C text with libbcc's C
- * API (bcc_common.h, libbpf.h, perf_reader.h). Every attachment is
- * recorded, so bprog__destroy() can undo all of them on any exit path.
+ * bccprog: compile (compile.c: in a child that maps libbcc and LLVM), then
+ * load, attach and tear down with libbcc_bpf's C API (libbpf.h,
+ * perf_reader.h) only. Every attachment is recorded, so bprog__destroy()
+ * can undo all of them on any exit path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,11 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
 #include <bcc/perf_reader.h>
+#include <bpf/bpf.h>
 
 #include "bccprog.h"
+#include "compile.h"
 
 #define MAX_LINKS	32
 #define MAX_FUNCS	32
@@ -44,7 +46,7 @@ struct reader {
 };
 
 struct bprog {
-	void *mod;
+	struct compiled c;
 	struct loaded funcs[MAX_FUNCS];
 	int nfuncs;
 	struct link links[MAX_LINKS];
@@ -73,12 +75,19 @@ const char *bprog__errmsg(const struct bprog *p)
 	return p->err;
 }
 
+static volatile const sig_atomic_t *stop_flag;
+
+void bprog__stop_on(volatile const sig_atomic_t *stop)
+{
+	stop_flag = stop;
+}
+
 /*
  * Newer kernel headers (6.12's asm/ibt.h, asm/current.h) warn under bcc's
  * clang on every start; they are the kernel's, not the program's, and a
  * tool's stderr is for its own messages.
  */
-static const char *cflags[] = {
+static const char *const cflags[] = {
 	"-Wno-ignored-attributes",
 	"-Wno-duplicate-decl-specifier",
 };
@@ -86,21 +95,18 @@ static const char *cflags[] = {
 struct bprog *bprog__compile(const char *text, char *err, size_t errlen)
 {
 	struct bprog *p = calloc(1, sizeof(*p));
+	int e;
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* allow_rlimit: raise RLIMIT_MEMLOCK for maps on pre-5.11 kernels. */
-	p->mod = bpf_module_create_c_from_string(text, 0, cflags,
-						 sizeof(cflags) / sizeof(cflags[0]),
-						 true, NULL);
-	if (!p->mod) {
-		snprintf(err, errlen,
-			 "failed to compile the BPF program (compiler messages above)");
+	e = compile_text(text, cflags, sizeof(cflags) / sizeof(cflags[0]),
+			 stop_flag, &p->c, err, errlen);
+	if (e) {
 		free(p);
-		errno = EINVAL;
+		errno = -e;
 		return NULL;
 	}
 	return p;
@@ -162,7 +168,8 @@ static int prog_type_of(enum bprog_attach how, int *attach_type)
 static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 {
 	int i, fd, muted, attach_type, prog_type = prog_type_of(how, &attach_type);
-	const struct bpf_insn *insns;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	const struct cfunc *f = NULL;
 	char *log;
 
 	for (i = 0; i < p->nfuncs; i++)
@@ -170,19 +177,24 @@ static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 			return p->funcs[i].fd;
 	if (p->nfuncs == MAX_FUNCS)
 		return set_err(p, E2BIG, "too many BPF functions");
-	insns = bpf_function_start(p->mod, fn);
-	if (!insns)
+	for (i = 0; i < p->c.nfuncs && !f; i++)
+		if (!strcmp(p->c.funcs[i].name, fn))
+			f = &p->c.funcs[i];
+	if (!f)
 		return set_err(p, ENOENT, "no function %s in the BPF program", fn);
+	/* As libbcc's bcc_func_load(), which names kfunc__ targets for us. */
+	if (attach_type >= 0)
+		opts.expected_attach_type = (enum bpf_attach_type)attach_type;
+	if (prog_type != BPF_PROG_TYPE_TRACING)
+		opts.kern_version = p->c.kern_version;
 	log = malloc(VERIFIER_LOG_SIZE);
 	if (log)
 		log[0] = '\0';
 	muted = stderr_mute();
 	errno = 0;
-	fd = bcc_func_load(p->mod, prog_type, fn, insns,
-			   (int)bpf_function_size(p->mod, fn),
-			   bpf_module_license(p->mod),
-			   bpf_module_kern_version(p->mod), 0,
-			   log, log ? VERIFIER_LOG_SIZE : 0, NULL, attach_type);
+	fd = bcc_prog_load_xattr((enum bpf_prog_type)prog_type, fn,
+				 p->c.license, f->insns, &opts, (int)f->size,
+				 log, log ? VERIFIER_LOG_SIZE : 0, true);
 	stderr_restore(muted);
 	if (fd < 0) {
 		int err = errno ? errno : EINVAL;
@@ -272,11 +284,20 @@ int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 	return 0;
 }
 
+static const struct ctable *table_of(struct bprog *p, const char *table)
+{
+	for (int i = 0; i < p->c.ntables; i++)
+		if (!strcmp(p->c.tables[i].name, table))
+			return &p->c.tables[i];
+	set_err(p, ENOENT, "no table %s", table);
+	return NULL;
+}
+
 int bprog__table_fd(struct bprog *p, const char *table)
 {
-	int fd = bpf_table_fd(p->mod, table);
+	const struct ctable *t = table_of(p, table);
 
-	return fd < 0 ? set_err(p, ENOENT, "no table %s", table) : fd;
+	return t ? t->fd : -ENOENT;
 }
 
 static void reader_raw(void *cookie, void *raw, int size)
@@ -391,15 +412,17 @@ int bprog__poll(struct bprog *p, int timeout_ms)
 int bprog__drain(struct bprog *p, const char *table, bprog_want_fn want,
 		 bprog_emit_fn emit, void *ctx)
 {
-	int fd = bprog__table_fd(p, table), err = 0;
+	const struct ctable *t = table_of(p, table);
 	size_t ksz, vsz, n = 0, cap = 0;
 	char *keys = NULL, *val, *key, *next;
 	bool first = true;
+	int fd, err = 0;
 
-	if (fd < 0)
-		return fd;
-	ksz = bpf_table_key_size(p->mod, table);
-	vsz = bpf_table_leaf_size(p->mod, table);
+	if (!t)
+		return -ENOENT;
+	fd = t->fd;
+	ksz = t->key_size;
+	vsz = t->leaf_size;
 	key = calloc(2, ksz);
 	val = malloc(vsz);
 	if (!key || !val) {
@@ -481,7 +504,6 @@ void bprog__destroy(struct bprog *p)
 	free(p->prs);
 	for (i = 0; i < p->nfuncs; i++)
 		close(p->funcs[i].fd);
-	if (p->mod)
-		bpf_module_destroy(p->mod);
+	compiled_free(&p->c);
 	free(p);
 }

@@ -12,6 +12,7 @@
 #ifndef BCCPROG_H
 #define BCCPROG_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,8 +27,14 @@ enum bprog_attach {
 	BPROG_FEXIT,		/* likewise, kretfunc__* */
 };
 
-/* Compile text. On failure errno is set and err says why. */
+/*
+ * Compile text (in a child process: see compile.h). On failure errno is set
+ * and err says why.
+ */
 struct bprog *bprog__compile(const char *text, char *err, size_t errlen);
+
+/* A compile ends with EINTR once *stop is set (the tool's Ctrl-C flag). */
+void bprog__stop_on(volatile const sig_atomic_t *stop);
 
 /* Load function fn (if not yet loaded) and attach it to target. */
 int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /* kcompat: uapi structs the kernel's headers need and libbcc's bpf.h lacks. */
+#include <fcntl.h>
+#include <limits.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "btf_off.h"
 #include "host.h"
@@ -51,46 +54,83 @@ static void read_kernel_headers(char **uapi, char **kbpf)
 }
 
 /*
- * libbcc's built-in uapi/linux/bpf.h is text inside libbcc: find it in the
- * read-only segments of the loaded libbcc.so, between its include guard and
- * the guard's #endif. Only there: other objects' segments hold their own
- * globals (AddressSanitizer's poisoned redzones among them), and a libbcc
- * linked in statically is simply not found (then no prelude).
+ * libbcc's built-in uapi/linux/bpf.h is text inside libbcc.so: find it in
+ * the read-only segments of that file, between its include guard and the
+ * guard's #endif. The tool maps only libbcc_bpf (the compile dlopen()s
+ * libbcc in a child): libbcc.so.0 is its sibling, read from disk. Only the
+ * read-only segments: the first copy there is the one bcc compiles with. A
+ * libbcc not found is simply not read (then no prelude).
  */
 struct bcc_header {
-	const char *start, *end;
+	char *text;	/* owned */
+	size_t len;
 };
 
 static const char guard_open[] = "#define _UAPI__LINUX_BPF_H__\n";
 static const char guard_close[] = "#endif /* _UAPI__LINUX_BPF_H__ */";
 
-static int find_bcc_header(struct dl_phdr_info *info, size_t size, void *data)
+/* The directory of the loaded libbcc_bpf (or libbcc), into data. */
+static int find_bcc_dir(struct dl_phdr_info *info, size_t size, void *data)
 {
-	struct bcc_header *h = data;
-	const char *name = info->dlpi_name;
+	const char *name = info->dlpi_name, *slash;
+	char *dir = data;
 
 	(void)size;
-	if (!name || !strstr(name, "/libbcc.so"))
+	if (!name || !(strstr(name, "/libbcc_bpf.so") || strstr(name, "/libbcc.so")))
 		return 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		const char *seg, *s, *e;
+	slash = strrchr(name, '/');
+	snprintf(dir, PATH_MAX, "%.*s", (int)(slash - name), name);
+	return 1;
+}
 
-		if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_W | PF_X)))
-			continue;
-		seg = (const char *)(info->dlpi_addr + ph->p_vaddr);
-		s = memmem(seg, ph->p_memsz, guard_open, sizeof(guard_open) - 1);
-		if (!s)
-			continue;
-		e = memmem(s, ph->p_memsz - (size_t)(s - seg), guard_close,
-			   sizeof(guard_close) - 1);
-		if (e) {
-			h->start = s;
-			h->end = e;
-			return 1;
+/* The header in the read-only segment [off, off + len) of fd, if there. */
+static bool scan_segment(int fd, off_t off, size_t len, struct bcc_header *h)
+{
+	char *seg = malloc(len ? len : 1);
+	const char *s, *e = NULL;
+
+	if (seg && pread(fd, seg, len, off) == (ssize_t)len &&
+	    (s = memmem(seg, len, guard_open, sizeof(guard_open) - 1)) &&
+	    (e = memmem(s, len - (size_t)(s - seg), guard_close,
+			sizeof(guard_close) - 1))) {
+		h->len = (size_t)(e - s);
+		h->text = malloc(h->len + 1);
+		if (h->text) {
+			memcpy(h->text, s, h->len);
+			h->text[h->len] = '\0';
 		}
 	}
-	return 0;
+	free(seg);
+	return h->text != NULL;
+}
+
+static bool read_bcc_header(struct bcc_header *h)
+{
+	char dir[PATH_MAX] = "", path[PATH_MAX + 16];
+	ElfW(Ehdr) eh;
+	int fd;
+
+	if (!dl_iterate_phdr(find_bcc_dir, dir))
+		return false;
+	snprintf(path, sizeof(path), "%s/libbcc.so.0", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
+	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_phentsize == sizeof(ElfW(Phdr))) {
+		for (int i = 0; i < eh.e_phnum && !h->text; i++) {
+			ElfW(Phdr) ph;
+
+			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+			    (ssize_t)sizeof(ph) || ph.p_type != PT_LOAD ||
+			    (ph.p_flags & (PF_W | PF_X)) || ph.p_filesz > (64u << 20))
+				continue;
+			scan_segment(fd, (off_t)ph.p_offset, ph.p_filesz, h);
+		}
+	}
+	close(fd);
+	return h->text != NULL;
 }
 
 /* Whether text[0, len) has "\nstruct NAME {" (a definition). */
@@ -129,15 +169,15 @@ void kcompat_prelude(struct text *t)
 
 	read_kernel_headers(&uapi, &kbpf);
 	/* Unknown libbcc header: defining what it may have would break. */
-	if (!uapi || !dl_iterate_phdr(find_bcc_header, &bcc))
+	if (!uapi || !read_bcc_header(&bcc))
 		goto out;
-	len = (size_t)(bcc.end - bcc.start);
+	len = bcc.len;
 	for (p = uapi; (p = strstr(p, "\nstruct bpf_")); p++) {
 		unsigned int size, align;
 		int n = 0;
 
 		if (sscanf(p + 8, "%127[A-Za-z0-9_] {%n", name, &n) != 1 || !n ||
-		    defines(bcc.start, len, name) || !names(kbpf, name))
+		    defines(bcc.text, len, name) || !names(kbpf, name))
 			continue;
 		/* BTF as the rest of the tool reads it (btf_off.c: loaded once). */
 		if (btf_struct_layout(name, &size, &align))
@@ -150,6 +190,7 @@ void kcompat_prelude(struct text *t)
 		text_add(t, text_str(&defs));
 	}
 out:
+	free(bcc.text);
 	text_free(&defs);
 	free(uapi);
 	free(kbpf);

@@ -158,6 +158,7 @@ struct bprog *method_start_any(const struct tool *tool,
 	char err[700], w[256];
 	int n, i;
 
+	bprog__stop_on(stop);
 	n = method_candidates(tool, o->attach, cand, &why);
 	if (!n)
 		p_err("no usable attach method on this kernel: %s", text_str(&why));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* tool: the one start-up path every tool takes. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,6 +92,13 @@ int tool_open(const struct tool *tool, const struct tool_opts *o,
 		return 0;
 	if (o->verbose)
 		print_text(tool, chosen);
+	/*
+	 * The kernel's BTF, parsed (~5 MB), only builds and loads programs:
+	 * not kept while tracing (reloaded if ever asked again), and the heap
+	 * the start-up used goes back to the kernel.
+	 */
+	btf_off_cleanup();
+	malloc_trim(0);
 	return 1;
 }
 

@@ -5,6 +5,7 @@
   proc      run(), Background (a tool stopped with a signal), NOBODY
   wait      wait_until(): poll a condition for a bounded time
   memcheck  the sanitizer environment and valgrind command line
+  loopback  loopback_traffic(): some IPv4 loopback traffic, unmeasured
   bpf       bpftool, BPF objects loaded or held by a process, map contents
   mounts    argv for a command in a private mount namespace
   netns     Netns: a network namespace with nftables rules
