@@ -1,7 +1,9 @@
 """Start-up cost, side by side (part of `make bench`, see bench/bench.py).
 
 For each tool: exec to its "live" line (tcptop's "Tracing...", tcpconnlat's
-header), which is compile + load + attach, and its peak RSS by then; for
+header), which is compile + load + attach, its peak RSS by then (wait4's,
+which counts the compiler child), and its RSS a second into tracing (VmRSS:
+what it holds while it runs); for
 the Python references (../shared/reference/tcptop.py, tcpconnlat-bpfcc),
 exec to their exit, which on a host without kprobes is their failure at
 attach, after paying the same compile. BENCH_BASELINE=DIR adds the tools
@@ -9,7 +11,6 @@ of another build (e.g. an older commit's build/) as rows of their own.
 Median of RUNS runs, interleaved; nothing asserted.
 """
 import os
-import resource
 import signal
 import subprocess
 import time
@@ -20,16 +21,27 @@ RUNS = 3
 LIVE = {"tcptop": b"Tracing...", "tcpconnlat": b"LAT(ms)"}
 
 
+def vm_rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
 def run_to_live(argv, live):
-    """Seconds from exec until a line containing live (or exit), and the
-    peak RSS in MB (wait4's ru_maxrss)."""
+    """Seconds from exec until a line containing live (or exit), the peak
+    RSS in MB (wait4's ru_maxrss), and VmRSS in MB a second later (None if
+    it never got live)."""
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
-    elapsed = None
+    elapsed = rss = None
     for line in p.stdout:
         if live in line:
             elapsed = time.monotonic() - t0
+            time.sleep(1)
+            rss = vm_rss_mb(p.pid)
             p.send_signal(signal.SIGINT)
             break
     p.stdout.close()
@@ -37,7 +49,7 @@ def run_to_live(argv, live):
     p.returncode = 0
     if elapsed is None:
         elapsed = time.monotonic() - t0
-    return elapsed, ru.ru_maxrss / 1024
+    return elapsed, ru.ru_maxrss / 1024, rss
 
 
 def configs():
@@ -71,7 +83,8 @@ def report(rows):
     print("D. start-up: exec to tracing (ours: the live line; bcc's Python "
           "tools: exec to exit,\n   their compile and their failure at "
           "attach where kprobes are missing); median of %d" % RUNS)
-    print("  %-36s %9s %10s %12s" % ("", "seconds", "vs Python", "peak RSS"))
+    print("  %-36s %9s %10s %12s %12s" % ("", "seconds", "vs Python",
+                                          "peak RSS", "RSS tracing"))
     py = {}
     for name, runs in rows.items():
         if name.startswith("bcc Python"):
@@ -80,6 +93,8 @@ def report(rows):
         secs = sorted(r[0] for r in runs)[len(runs) // 2]
         base = py.get(name.split()[1] if not name.startswith("bcc") else "")
         rel = "%9.2fx" % (secs / base) if base else "%10s" % ""
-        print("  %-36s %8.2fs %s %9.0f MB" % (name, secs, rel,
-                                            max(r[1] for r in runs)))
+        live = sorted(r[2] for r in runs if r[2] is not None)
+        print("  %-36s %8.2fs %s %9.0f MB %12s" % (
+            name, secs, rel, max(r[1] for r in runs),
+            "%.1f MB" % live[len(live) // 2] if live else "-"))
     print()
