@@ -12,13 +12,12 @@ Standalone: /usr/bin/python3 bench/connrate.py (after make bench; root).
 """
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOADGEN = os.path.join(ROOT, "build", "bench", "loadgen")
+from benchlib import LOADGEN, stop, tool_builds
+
 RUNS = 3
 THREADS, SECS = 2, 5
 
@@ -51,32 +50,20 @@ def traced(tool):
                          daemon=True).start()
         connects, secs = storm()
     finally:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p, 30)
     reader.join(30)
     m = re.search(rb"lost (\d+) events in total", b"".join(err))
     return connects, secs, printed[0], int(m.group(1)) if m else 0
 
 
-def builds():
-    out = [("ours", os.path.join(ROOT, "build", "tcpconnlat"))]
-    if os.environ.get("BENCH_BASELINE"):
-        out.append(("baseline", os.path.join(os.environ["BENCH_BASELINE"],
-                                             "tcpconnlat")))
-    return out
-
 
 def measure(progress):
     rows = {"no tracer": []}
-    rows.update({name: [] for name, _ in builds()})
+    rows.update({name: [] for name, _ in tool_builds("tcpconnlat")})
     for i in range(RUNS):
         c, s = storm()
         rows["no tracer"].append((c, s, None, None))
-        for name, path in builds():
+        for name, path in tool_builds("tcpconnlat"):
             rows[name].append(traced(path))
         progress("connect storm round %d/%d" % (i + 1, RUNS))
     return rows

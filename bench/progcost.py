@@ -12,12 +12,11 @@ Median of RUNS runs, interleaved; nothing asserted. Standalone:
 /usr/bin/python3 bench/progcost.py (after make; needs root).
 """
 import os
-import signal
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOADGEN = os.path.join(ROOT, "build", "bench", "loadgen")
+from benchlib import LOADGEN, stop, tool_builds
+
 STATS = "/proc/sys/kernel/bpf_stats_enabled"
 RUNS = 3
 CONNS, SECS, WSIZE = 4, 2, 100
@@ -60,33 +59,21 @@ def one_run(tcptop):
                 writes = int(tok.split("=")[1])
         return (c1 - c0, n1 - n0, writes)
     finally:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p, 15)
         if "sink" in locals():
             sink.wait()
 
-
-def builds():
-    out = [("ours", os.path.join(ROOT, "build", "tcptop"))]
-    if os.environ.get("BENCH_BASELINE"):
-        out.append(("baseline", os.path.join(os.environ["BENCH_BASELINE"],
-                                             "tcptop")))
-    return out
 
 
 def measure(progress):
     with open(STATS) as f:
         saved = f.read().strip()
-    rows = {name: [] for name, _ in builds()}
+    rows = {name: [] for name, _ in tool_builds("tcptop")}
     try:
         with open(STATS, "w") as f:
             f.write("1")
         for i in range(RUNS):
-            bl = builds()
+            bl = tool_builds("tcptop")
             for name, path in bl[i % len(bl):] + bl[:i % len(bl)]:
                 rows[name].append(one_run(path))
             progress("per-call cost round %d/%d" % (i + 1, RUNS))
