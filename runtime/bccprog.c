@@ -75,13 +75,6 @@ const char *bprog__errmsg(const struct bprog *p)
 	return p->err;
 }
 
-static volatile const sig_atomic_t *stop_flag;
-
-void bprog__stop_on(volatile const sig_atomic_t *stop)
-{
-	stop_flag = stop;
-}
-
 /*
  * Newer kernel headers (6.12's asm/ibt.h, asm/current.h) warn under bcc's
  * clang on every start; they are the kernel's, not the program's, and a
@@ -92,7 +85,9 @@ static const char *const cflags[] = {
 	"-Wno-duplicate-decl-specifier",
 };
 
-struct bprog *bprog__compile(const char *text, char *err, size_t errlen)
+struct bprog *bprog__compile(const char *text,
+			     volatile const sig_atomic_t *stop, char *err,
+			     size_t errlen)
 {
 	struct bprog *p = calloc(1, sizeof(*p));
 	int e;
@@ -103,7 +98,7 @@ struct bprog *bprog__compile(const char *text, char *err, size_t errlen)
 		return NULL;
 	}
 	e = compile_text(text, cflags, sizeof(cflags) / sizeof(cflags[0]),
-			 stop_flag, &p->c, err, errlen);
+			 stop, &p->c, err, errlen);
 	if (e) {
 		free(p);
 		errno = -e;

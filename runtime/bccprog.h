@@ -28,13 +28,13 @@ enum bprog_attach {
 };
 
 /*
- * Compile text (in a child process: see compile.h). On failure errno is set
+ * Compile text (in a child process: see compile.h). A set *stop (the
+ * tool's Ctrl-C flag, or NULL) ends it with EINTR. On failure errno is set
  * and err says why.
  */
-struct bprog *bprog__compile(const char *text, char *err, size_t errlen);
-
-/* A compile ends with EINTR once *stop is set (the tool's Ctrl-C flag). */
-void bprog__stop_on(volatile const sig_atomic_t *stop);
+struct bprog *bprog__compile(const char *text,
+			     volatile const sig_atomic_t *stop, char *err,
+			     size_t errlen);
 
 /* Load function fn (if not yet loaded) and attach it to target. */
 int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,

@@ -102,6 +102,8 @@ int method_candidates(const struct tool *tool, const char *attach,
 		else
 			text_addf(why, "%s%s", why->len ? "; " : "", w);
 	}
+	if (!n)
+		p_err("no usable attach method on this kernel: %s", text_str(why));
 	return n;
 }
 
@@ -117,7 +119,8 @@ static bool probe_wanted(const struct probe *pr, int family)
 }
 
 struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
-			   enum method m, char *err, size_t errlen)
+			   enum method m, volatile const sig_atomic_t *stop,
+			   char *err, size_t errlen)
 {
 	int family = tool_family(o), e = 0;
 	struct text t = { 0 };
@@ -126,7 +129,7 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 	char cerr[512];
 
 	prog_text(tool, m, &t);
-	p = bprog__compile(text_str(&t), cerr, sizeof(cerr));
+	p = bprog__compile(text_str(&t), stop, cerr, sizeof(cerr));
 	text_free(&t);
 	if (!p) {
 		snprintf(err, errlen, "%s: %s", method_names[m], cerr);
@@ -158,12 +161,9 @@ struct bprog *method_start_any(const struct tool *tool,
 	char err[700], w[256];
 	int n, i;
 
-	bprog__stop_on(stop);
 	n = method_candidates(tool, o->attach, cand, &why);
-	if (!n)
-		p_err("no usable attach method on this kernel: %s", text_str(&why));
 	for (i = 0; i < n && !p && !*stop; i++) {
-		p = method_start(tool, o, cand[i], err, sizeof(err));
+		p = method_start(tool, o, cand[i], stop, err, sizeof(err));
 		if (p)
 			*chosen = cand[i];
 		else

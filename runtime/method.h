@@ -56,7 +56,8 @@ bool method_usable(const struct tool *tool, enum method m, char *why,
 
 /*
  * The methods to try, best first: the one named by attach, or for "auto"
- * the usable ones; why collects what rules the others out.
+ * the usable ones; why collects what rules the others out. With none, it
+ * says so on stderr, with why.
  */
 int method_candidates(const struct tool *tool, const char *attach,
 		      enum method out[NR_METHODS], struct text *why);
@@ -76,6 +77,7 @@ struct bprog *method_start_any(const struct tool *tool,
  * "method: what failed".
  */
 struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
-			   enum method m, char *err, size_t errlen);
+			   enum method m, volatile const sig_atomic_t *stop,
+			   char *err, size_t errlen);
 
 #endif

@@ -55,8 +55,6 @@ static int print_ebpf(const struct tool *tool, const struct tool_opts *o)
 	enum method cand[NR_METHODS];
 	int n = method_candidates(tool, o->attach, cand, &why);
 
-	if (!n)
-		p_err("no usable attach method on this kernel: %s", text_str(&why));
 	text_free(&why);
 	if (!n)
 		return -1;

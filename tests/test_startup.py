@@ -12,16 +12,10 @@ import signal
 
 import pytest
 
-from lib.mounts import in_private_mounts
+from lib.mounts import HIDE_ALL_METHODS, in_private_mounts
 from lib.paths import ROOT, TOOLS
 from lib.proc import NOBODY, Background, run
 
-# A kernel without BTF and without kprobes: no method is usable.
-NO_METHOD = ["mount -t tmpfs none /sys/kernel/btf",
-             "mount -t tmpfs none /sys/kernel/tracing",
-             "mount -t tmpfs none /sys/kernel/debug",
-             "if [ -d /sys/bus/event_source/devices/kprobe ]; then "
-             "mount -t tmpfs none /sys/bus/event_source/devices/kprobe; fi"]
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -37,7 +31,7 @@ def test_verbose_prints_nothing_before_attaching(tool):
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_ebpf_without_usable_method(live, tool):
-    r = run(in_private_mounts(NO_METHOD, [TOOLS[tool], "--ebpf"]))
+    r = run(in_private_mounts(HIDE_ALL_METHODS, [TOOLS[tool], "--ebpf"]))
     assert r.returncode == 1, (r.stdout[:200], r.stderr)
     assert r.stdout == ""
     assert r.stderr.startswith(

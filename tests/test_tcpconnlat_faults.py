@@ -5,7 +5,7 @@ in private mount namespaces, so nothing outside the test changes.
 import os
 import tempfile
 
-from lib.mounts import in_private_mounts
+from lib.mounts import HIDE_ALL_METHODS, HIDE_TRACEFS, in_private_mounts
 from lib.netns import Netns
 from lib.paths import KVER, TCPCONNLAT
 from lib.proc import Background, as_nobody, run
@@ -53,16 +53,11 @@ def test_no_kernel_headers(live):
     assert r.stderr == line + "\n"
 
 
-HIDE_BTF = "mount -t tmpfs none /sys/kernel/btf"
-HIDE_TRACEFS = ("mount -t tmpfs none /sys/kernel/tracing; "
-                "mount -t tmpfs none /sys/kernel/debug")
-HIDE_KPROBE_PMU = ("if [ -d /sys/bus/event_source/devices/kprobe ]; then "
-                   "mount -t tmpfs none /sys/bus/event_source/devices/kprobe; fi")
 
 
 def test_no_usable_method(live):
     """No BTF (so neither tracepoint nor fentry) and no kprobes."""
-    r = run(in_private_mounts([HIDE_BTF, HIDE_TRACEFS, HIDE_KPROBE_PMU],
+    r = run(in_private_mounts(HIDE_ALL_METHODS,
                               [TCPCONNLAT]))
     line = one_fault_line(r, "no usable attach method", "tracepoint: needs kernel BTF",
                           "fentry: needs kernel BTF", "kprobe: kprobes unavailable")

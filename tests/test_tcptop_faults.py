@@ -5,7 +5,7 @@ namespace (lib.mounts) hides headers, BTF or tracefs from it.
 """
 import os
 
-from lib.mounts import in_private_mounts
+from lib.mounts import HIDE_BTF, in_private_mounts
 from lib.paths import KVER, TCPTOP
 from lib.proc import as_nobody, run
 
@@ -48,7 +48,7 @@ def test_missing_pinned_map(live):
 
 def test_no_usable_method(live):
     """Without BTF this kernel (no kprobes) has no method: say why, per method."""
-    r = run(in_private_mounts(["mount -t tmpfs none /sys/kernel/btf"],
+    r = run(in_private_mounts([HIDE_BTF],
                               [TCPTOP, "1", "1"]), timeout=60)
     assert r.returncode == 1, r.stderr
     line = one_line(r.stderr)

@@ -168,17 +168,25 @@ static void emit(const void *key, const void *val, void *ctx)
 
 static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 {
-	static const char *const tables[] = {
-		"ipv4_send_bytes", "ipv4_recv_bytes",
-		"ipv6_send_bytes", "ipv6_recv_bytes",
+	static const struct {
+		const char *name;
+		bool ipv6, send;
+	} tables[] = {
+		{ "ipv4_send_bytes", false, true },
+		{ "ipv4_recv_bytes", false, false },
+		{ "ipv6_send_bytes", true, true },
+		{ "ipv6_recv_bytes", true, false },
 	};
 	uint32_t old = 0;
 	int err = flip_generation(c, &old);
 
-	for (int i = 0; i < 4 && !err; i++) {
-		struct drain_ctx d = { old, i < 2 ? v4 : v6, !(i & 1), i >= 2 };
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]) && !err; i++) {
+		struct drain_ctx d = {
+			.gen = old, .rows = tables[i].ipv6 ? v6 : v4,
+			.send = tables[i].send, .ipv6 = tables[i].ipv6,
+		};
 
-		err = bprog__drain(c->p, tables[i], want, emit, &d);
+		err = bprog__drain(c->p, tables[i].name, want, emit, &d);
 	}
 	return err;
 }

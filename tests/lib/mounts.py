@@ -2,6 +2,15 @@
 there (to hide headers, BTF or tracefs from a tool, or to lend it other
 headers) dies with them and is never seen outside."""
 
+# Setup commands that hide what the tools need, each in its own mount.
+HIDE_BTF = "mount -t tmpfs none /sys/kernel/btf"
+HIDE_TRACEFS = ("mount -t tmpfs none /sys/kernel/tracing; "
+                "mount -t tmpfs none /sys/kernel/debug")
+HIDE_KPROBE_PMU = ("if [ -d /sys/bus/event_source/devices/kprobe ]; then "
+                   "mount -t tmpfs none /sys/bus/event_source/devices/kprobe; fi")
+# A kernel without BTF and without kprobes: no attach method is usable.
+HIDE_ALL_METHODS = [HIDE_BTF, HIDE_TRACEFS, HIDE_KPROBE_PMU]
+
 
 def in_private_mounts(setup, argv):
     """argv, run after the shell commands setup (set -e: each must succeed)

@@ -87,7 +87,7 @@ int main(void)
 	CHECK(method_usable(&tool, M_FENTRY, why, sizeof(why)));
 
 	/* The rejected method alone: NULL and why, naming it. */
-	p = method_start(&tool, &o, M_TRACEPOINT, err, sizeof(err));
+	p = method_start(&tool, &o, M_TRACEPOINT, NULL, err, sizeof(err));
 	CHECK(p == NULL);
 	/* With the verifier's reason, not its statistics. */
 	CHECK(!strncmp(err, want, strlen(want)));
