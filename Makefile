@@ -14,9 +14,11 @@ tcptop_OBJS = tcptop_report
 
 # The shared runtime (runtime/), linked into every tool and unit test, with
 # the fragments of bpf_text/shared/.
-RUNTIME = args argval bccprog btf_off comm compile containers events host \
-	kcompat method msg progtext text tool shared_text
+RUNTIME = args argval bccprog btf_off comm compile containers events host image \
+	kcompat method msg progcache progtext text tool shared_text
 
+# The tools' version: part of the program cache's key (runtime/progcache.c).
+VERSION = 0.9.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/sbin
@@ -32,7 +34,7 @@ BCC_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbcc 2>/dev/null)
 BCC_LIBS := -lbcc_bpf -ldl
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iruntime -Itools -I$(GEN) \
-	  $(BCC_CFLAGS) -D_GNU_SOURCE -MMD -MP
+	  $(BCC_CFLAGS) -D_GNU_SOURCE -DTOOLS_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS += $(BCC_LIBS) -lbpf -lm
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -7,6 +7,7 @@ table. Not a test: nothing here asserts on timing. See bench/run.sh.
 """
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -427,6 +428,9 @@ def main():
 
     # The "other" pid for -p: an idle process that never touches TCP.
     other = subprocess.Popen(["sleep", "600"], stdin=subprocess.DEVNULL)
+    # The tools' program cache: the bench's own, not /var/cache's.
+    cache = tempfile.mkdtemp(prefix="bench-cache-")
+    os.environ["TCPTOOLS_CACHE_DIR"] = os.path.join(cache, "c")
     try:
         bulk = stream_workload("bulk", BULK_WSIZE, other.pid, progress)
         small = stream_workload("small", SMALL_WSIZE, other.pid, progress)
@@ -439,6 +443,7 @@ def main():
     finally:
         other.kill()
         other.wait()
+        shutil.rmtree(cache, True)
     print()
     header(load_before, sorted(tracers))
     print_stream("A. bulk: %d connections streaming %d KiB writes "

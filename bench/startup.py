@@ -11,8 +11,10 @@ of another build (e.g. an older commit's build/) as rows of their own.
 Median of RUNS runs, interleaved; nothing asserted.
 """
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,29 +55,55 @@ def run_to_live(argv, live):
 
 
 def configs():
+    """(row, tool, argv, warm): warm rows start from a primed program cache
+    (runtime/progcache.h), cold rows compile (--no-cache; a baseline build,
+    which may predate the cache, runs as it is)."""
     out = []
     builds = [("ours", os.path.join(ROOT, "build"))]
     if os.environ.get("BENCH_BASELINE"):
         builds.append(("baseline", os.environ["BENCH_BASELINE"]))
     for tool in ("tcptop", "tcpconnlat"):
         for name, d in builds:
-            out.append(("%s %s (auto)" % (name, tool), tool,
-                        [os.path.join(d, tool)]))
-            out.append(("%s %s --attach kprobe" % (name, tool), tool,
-                        [os.path.join(d, tool), "--attach", "kprobe",
-                         "--x-check", "load"]))
+            exe = os.path.join(d, tool)
+            kprobe = [exe, "--attach", "kprobe", "--x-check", "load"]
+            if name == "baseline":
+                out.append(("baseline %s (auto)" % tool, tool, [exe], False))
+                out.append(("baseline %s --attach kprobe" % tool, tool,
+                            kprobe, False))
+                continue
+            out.append(("ours %s cold (auto)" % tool, tool,
+                        [exe, "--no-cache"], False))
+            out.append(("ours %s warm (auto)" % tool, tool, [exe], True))
+            out.append(("ours %s --attach kprobe cold" % tool, tool,
+                        kprobe + ["--no-cache"], False))
+            out.append(("ours %s --attach kprobe warm" % tool, tool, kprobe,
+                        True))
         ref = ["/usr/bin/python3", os.path.join(REFERENCE, "tcptop.py")] \
             if tool == "tcptop" else ["/usr/sbin/tcpconnlat-bpfcc"]
-        out.append(("bcc Python %s" % tool, tool, ref))
+        out.append(("bcc Python %s" % tool, tool, ref, False))
     return out
 
 
 def measure(progress):
-    rows = {name: [] for name, _, _ in configs()}
-    for i in range(RUNS):
-        for name, tool, argv in configs():
-            rows[name].append(run_to_live(argv, LIVE[tool]))
-        progress("start-up round %d/%d" % (i + 1, RUNS))
+    """Every row RUNS times, interleaved, with a program cache of the
+    bench's own, primed by one untimed start of each warm row."""
+    cache = tempfile.mkdtemp(prefix="bench-cache-")
+    before = os.environ.get("TCPTOOLS_CACHE_DIR")
+    os.environ["TCPTOOLS_CACHE_DIR"] = os.path.join(cache, "c")
+    try:
+        rows = {name: [] for name, _, _, _ in configs()}
+        for _, tool, argv, warm in configs():
+            if warm:
+                run_to_live(argv, LIVE[tool])
+        for i in range(RUNS):
+            for name, tool, argv, _ in configs():
+                rows[name].append(run_to_live(argv, LIVE[tool]))
+            progress("start-up round %d/%d" % (i + 1, RUNS))
+    finally:
+        os.environ.pop("TCPTOOLS_CACHE_DIR")
+        if before is not None:
+            os.environ["TCPTOOLS_CACHE_DIR"] = before
+        shutil.rmtree(cache, True)
     return rows
 
 

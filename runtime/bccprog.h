@@ -27,14 +27,20 @@ enum bprog_attach {
 	BPROG_FEXIT,		/* likewise, kretfunc__* */
 };
 
+#define BPROG_NO_CACHE	(1u << 0)	/* neither read nor write the cache */
+
 /*
- * Compile text (in a child process: see compile.h). A set *stop (the
- * tool's Ctrl-C flag, or NULL) ends it with EINTR. On failure errno is set
- * and err says why.
+ * The program of text: from the cache (progcache.h), else compiled in a
+ * child process (compile.h) and cached. A set *stop (the tool's Ctrl-C
+ * flag, or NULL) ends the compile with EINTR. On failure errno is set and
+ * err says why.
  */
-struct bprog *bprog__compile(const char *text,
+struct bprog *bprog__compile(const char *text, unsigned flags,
 			     volatile const sig_atomic_t *stop, char *err,
 			     size_t errlen);
+
+/* What the cache did for p ("hit PATH", "miss; stored PATH", "off", ...). */
+const char *bprog__cache_note(const struct bprog *p);
 
 /* Load function fn (if not yet loaded) and attach it to target. */
 int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,

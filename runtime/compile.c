@@ -4,10 +4,8 @@
  * which never maps libbcc, LLVM or clang, receives the tables' fds over a
  * socketpair (SCM_RIGHTS) and the functions' instructions.
  *
- * On the wire: one struct wire_hdr carrying the tables' fds, then a blob of
- * ntables struct wire_table, nfuncs struct wire_func, and each function's
- * instructions in that order. A failed child sends only a header with its
- * status and reason; a child that dies sends nothing (EOF).
+ * On the wire (wire.h): one struct wire_hdr carrying the tables' fds, then
+ * the blob. A child that dies sends nothing (EOF).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -23,31 +21,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compile.h"
+#include <bpf/bpf.h>
 
-#define MAX_TABLES	64
-#define MAX_FUNCS	64
-#define MAX_BLOB	(64u << 20)
+#include "wire.h"
+
 #define COMPILE_FAILED	"failed to compile the BPF program (compiler messages above)"
-
-struct wire_hdr {
-	int32_t status;		/* 0, or an errno; then err says why */
-	uint32_t ntables, nfuncs, kern_version;
-	uint64_t blob_len;
-	char license[64];
-	char err[256];
-};
-
-struct wire_table {
-	char name[128];
-	int32_t type, child_fd;
-	uint32_t key_size, leaf_size;
-};
-
-struct wire_func {
-	char name[128];
-	uint64_t size;
-};
 
 /* bcc_common.h's module API, resolved in the child only. */
 struct bcc_api {
@@ -170,6 +148,42 @@ static void child_fail(int sock, int err, const char *fmt, ...)
 	child_exit();
 }
 
+/*
+ * What the kernel made of each table, for the cache (progcache.h) to make
+ * the same again. The kernel does not say which template a map-in-map was
+ * made with; any table it accepts as an element describes the same inner
+ * maps (the kernel compares type, sizes and flags), so that one is named.
+ * The trial element is removed before the program ever runs.
+ */
+static void describe_tables(struct wire_table *wt, size_t nt)
+{
+	for (size_t i = 0; i < nt; i++) {
+		struct bpf_map_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		wt[i].inner_id = -1;
+		if (bpf_obj_get_info_by_fd(wt[i].child_fd, &info, &len))
+			continue;
+		memcpy(wt[i].map_name, info.name, sizeof(wt[i].map_name));
+		wt[i].max_entries = info.max_entries;
+		wt[i].map_flags = info.map_flags;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		uint32_t zero = 0;
+
+		if (!map_in_map(wt[i].type) || wt[i].key_size != sizeof(zero))
+			continue;
+		for (size_t j = 0; j < nt && wt[i].inner_id < 0; j++) {
+			if (j == i || map_in_map(wt[j].type) ||
+			    bpf_map_update_elem(wt[i].child_fd, &zero,
+						&wt[j].child_fd, BPF_ANY))
+				continue;
+			bpf_map_delete_elem(wt[i].child_fd, &zero);
+			wt[i].inner_id = wt[j].child_fd;
+		}
+	}
+}
+
 /* Compile, send, exit: the module and libbcc go with the process. */
 static void __attribute__((noreturn))
 child(int sock, const char *text, const char *const *cflags, int ncflags)
@@ -214,6 +228,7 @@ child(int sock, const char *text, const char *const *cflags, int ncflags)
 		if (fds[i] < 0)
 			child_fail(sock, EBADF, "table %s has no map", t->name);
 	}
+	describe_tables((struct wire_table *)blob, nt);
 	for (i = 0; i < nf; i++, p += sizeof(struct wire_func)) {
 		struct wire_func *f = (struct wire_func *)p;
 
@@ -305,118 +320,50 @@ static int recv_all(int sock, volatile const sig_atomic_t *stop, char *buf,
 	return 0;
 }
 
-/* Each map fd the child compiled in becomes the fd we received for it. */
-static int renumber(struct cfunc *f, const struct wire_table *wt,
-		    const struct compiled *c)
-{
-	size_t n = f->size / sizeof(struct bpf_insn);
-
-	for (size_t i = 0; i + 1 < n; i++) {
-		struct bpf_insn *in = &f->insns[i];
-		int t;
-
-		if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
-			continue;
-		if (in->src_reg == BPF_PSEUDO_MAP_FD ||
-		    in->src_reg == BPF_PSEUDO_MAP_VALUE) {
-			for (t = 0; t < c->ntables && wt[t].child_fd != in->imm; t++)
-				;
-			if (t == c->ntables)
-				return -EPROTO;
-			in->imm = c->tables[t].fd;
-		}
-		i++;	/* the second half of the 16-byte load */
-	}
-	return 0;
-}
-
-/* The blob into c (whose tables already hold the received fds). */
-static int parse(const char *blob, size_t len, struct compiled *c)
-{
-	const struct wire_table *wt = (const void *)blob;
-	const struct wire_func *wf = (const void *)(wt + c->ntables);
-	const char *p = (const char *)(wf + c->nfuncs), *end = blob + len;
-	int i;
-
-	if ((const char *)p > end)
-		return -EPROTO;
-	for (i = 0; i < c->ntables; i++) {
-		struct ctable *t = &c->tables[i];
-
-		memcpy(t->name, wt[i].name, sizeof(t->name) - 1);
-		t->type = wt[i].type;
-		t->key_size = wt[i].key_size;
-		t->leaf_size = wt[i].leaf_size;
-	}
-	c->funcs = calloc((size_t)c->nfuncs + 1, sizeof(*c->funcs));
-	if (!c->funcs)
-		return -ENOMEM;
-	for (i = 0; i < c->nfuncs; i++) {
-		struct cfunc *f = &c->funcs[i];
-
-		memcpy(f->name, wf[i].name, sizeof(f->name) - 1);
-		f->size = wf[i].size;
-		if (f->size > (size_t)(end - p) || f->size % sizeof(struct bpf_insn))
-			return -EPROTO;
-		f->insns = malloc(f->size ? f->size : 1);
-		if (!f->insns)
-			return -ENOMEM;
-		memcpy(f->insns, p, f->size);
-		p += f->size;
-		if (renumber(f, wt, c))
-			return -EPROTO;
-	}
-	return 0;
-}
-
 static int receive(int sock, volatile const sig_atomic_t *stop,
-		   struct compiled *c, char *err, size_t errlen)
+		   struct compiled *c, struct cimage *img, char *err,
+		   size_t errlen)
 {
 	int fds[MAX_TABLES], nfds, e, i;
 	struct wire_hdr h;
-	char *blob = NULL;
+	char *blob;
 
 	e = recv_hdr(sock, stop, &h, fds, &nfds);
 	if (!e && h.status) {
 		h.err[sizeof(h.err) - 1] = '\0';
 		snprintf(err, errlen, "%s", h.err);
 		e = h.status > 0 ? -h.status : -EINVAL;
-	} else if (!e && ((int)h.ntables != nfds || h.nfuncs > MAX_FUNCS ||
-			  h.blob_len > MAX_BLOB)) {
+	} else if (!e && !wire_sane(&h, nfds)) {
 		e = -EPROTO;
 	}
-	c->tables = calloc((size_t)nfds + 1, sizeof(*c->tables));
-	for (i = 0; i < nfds; i++) {
-		if (c->tables)
-			c->tables[c->ntables++].fd = fds[i];
-		else
-			close(fds[i]);
-	}
-	if (!e && !c->tables)
+	blob = e ? NULL : malloc(h.blob_len ? h.blob_len : 1);
+	if (!e && !blob)
 		e = -ENOMEM;
-	if (e)
-		return e;
-	c->nfuncs = (int)h.nfuncs;
-	c->kern_version = h.kern_version;
-	memcpy(c->license, h.license, sizeof(c->license) - 1);
-	blob = malloc(h.blob_len ? h.blob_len : 1);
-	if (!blob)
-		return -ENOMEM;
-	e = recv_all(sock, stop, blob, h.blob_len);
 	if (!e)
-		e = parse(blob, h.blob_len, c);
+		e = recv_all(sock, stop, blob, h.blob_len);
+	if (e) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		free(blob);
+		return e;
+	}
+	e = wire_build(&h, blob, fds, nfds, c);
+	if (!e && img)
+		wire_keep(&h, blob, img);
 	free(blob);
 	return e;
 }
 
 int compile_text(const char *text, const char *const *cflags, int ncflags,
 		 volatile const sig_atomic_t *stop, struct compiled *c,
-		 char *err, size_t errlen)
+		 struct cimage *img, char *err, size_t errlen)
 {
 	pid_t parent = getpid(), pid;
 	int sv[2], e, status = 0;
 
 	memset(c, 0, sizeof(*c));
+	if (img)
+		memset(img, 0, sizeof(*img));
 	err[0] = '\0';
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		e = -errno;
@@ -436,7 +383,7 @@ int compile_text(const char *text, const char *const *cflags, int ncflags,
 		child(sv[1], text, cflags, ncflags);
 	}
 	close(sv[1]);
-	e = pid < 0 ? -errno : receive(sv[0], stop, c, err, errlen);
+	e = pid < 0 ? -errno : receive(sv[0], stop, c, img, err, errlen);
 	close(sv[0]);
 	if (pid > 0) {
 		if (e == -EINTR)
@@ -447,6 +394,8 @@ int compile_text(const char *text, const char *const *cflags, int ncflags,
 	if (!e)
 		return 0;
 	compiled_free(c);
+	if (img)
+		cimage_free(img);
 	if (err[0])
 		return e;
 	if (pid < 0)
@@ -464,16 +413,3 @@ int compile_text(const char *text, const char *const *cflags, int ncflags,
 	return e;
 }
 
-void compiled_free(struct compiled *c)
-{
-	int i;
-
-	for (i = 0; c->tables && i < c->ntables; i++)
-		if (c->tables[i].fd >= 0)
-			close(c->tables[i].fd);
-	for (i = 0; c->funcs && i < c->nfuncs; i++)
-		free(c->funcs[i].insns);
-	free(c->tables);
-	free(c->funcs);
-	memset(c, 0, sizeof(*c));
-}

@@ -38,13 +38,33 @@ struct compiled {
 };
 
 /*
- * Compile text with cflags into c. A set *stop (the tool's Ctrl-C flag, or
- * NULL) kills the child and fails with -EINTR. Compiler messages go to
- * stderr; on failure err says why and -errno is returned.
+ * A compiled program as bytes (wire.h), for a cache to keep: the
+ * instructions, and how to make each map again.
+ */
+struct cimage {
+	void *data;		/* owned */
+	size_t len;
+};
+
+/*
+ * Compile text with cflags into c, and when img is not NULL, its image into
+ * img (len 0 if its maps cannot be made again, as a map-in-map whose
+ * template is unknown). A set *stop (the tool's Ctrl-C flag, or NULL) kills
+ * the child and fails with -EINTR. Compiler messages go to stderr; on
+ * failure err says why and -errno is returned.
  */
 int compile_text(const char *text, const char *const *cflags, int ncflags,
 		 volatile const sig_atomic_t *stop, struct compiled *c,
-		 char *err, size_t errlen);
+		 struct cimage *img, char *err, size_t errlen);
+
+/*
+ * c from an image: its maps made anew, its instructions pointed at them.
+ * The image is checked for bounds and consistency; on failure err says why.
+ */
+int compiled_from_image(const struct cimage *img, struct compiled *c,
+			char *err, size_t errlen);
+
+void cimage_free(struct cimage *img);
 
 /* Close the fds and free everything c holds. */
 void compiled_free(struct compiled *c);

@@ -129,7 +129,10 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 	char cerr[512];
 
 	prog_text(tool, m, &t);
-	p = bprog__compile(text_str(&t), stop, cerr, sizeof(cerr));
+	/* --x-check compile is a check of the compiler: never from the cache. */
+	p = bprog__compile(text_str(&t), o->no_cache || (o->check &&
+			   !strcmp(o->check, "compile")) ? BPROG_NO_CACHE : 0,
+			   stop, cerr, sizeof(cerr));
 	text_free(&t);
 	if (!p) {
 		snprintf(err, errlen, "%s: %s", method_names[m], cerr);

@@ -86,6 +86,8 @@ int tool_open(const struct tool *tool, const struct tool_opts *o,
 		p_info("%s method: %s", !o->check ? "attached" :
 		       *o->check == 'c' ? "compiled" : "loaded",
 		       method_names[chosen]);
+	if (o->verbose)
+		p_info("program cache: %s", bprog__cache_note(*p));
 	if (o->check || tool_exiting)
 		return 0;
 	if (o->verbose)

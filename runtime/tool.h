@@ -37,6 +37,7 @@ struct tool_opts {
 	bool ebpf;		/* --ebpf: print the program; attach nothing */
 	const char *check;	/* hidden --x-check: "compile" or "load" */
 	bool ipv4, ipv6;	/* -4 / -6 */
+	bool no_cache;		/* --no-cache: always compile (progcache.h) */
 };
 #define TOOL_OPTS_INIT { .attach = "auto" }
 
@@ -48,6 +49,9 @@ struct tool_opts {
 #define TOOL_OPT_ATTACH(o) { 0, "attach", NULL, \
 	"how to attach: auto (default) picks what works here", \
 	ARG_VALUE, 0, NULL, &(o).attach, method_names }
+#define TOOL_OPT_NO_CACHE(o) { 0, "no-cache", NULL, \
+	"compile the BPF program, neither reading nor writing the cache", \
+	ARG_FLAG, 0, NULL, &(o).no_cache, NULL }
 #define TOOL_OPT_VERBOSE(o, help) { 'v', "verbose", NULL, help, ARG_FLAG, 0, \
 	NULL, &(o).verbose, NULL }
 /*

@@ -4,13 +4,23 @@ Live BPF tests need root. Outside CI they skip when they cannot run; under
 CI (CI=true) a live test that cannot run is a failure, never a skip
 (lib.require.skip_or_fail).
 """
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 
 from lib.paths import ROOT, SAN_BUILD
 from lib.proc import run
 from lib.require import skip_or_fail
+
+# The tools' program cache (runtime/progcache.h): one for this run, so most
+# starts are warm (the cached program is what the live tests then check)
+# and nothing is left in /var/cache. tests/test_progcache.py uses its own.
+if "TCPTOOLS_CACHE_DIR" not in os.environ:
+    os.environ["TCPTOOLS_CACHE_DIR"] = tempfile.mkdtemp(prefix="tcptools-cache-")
+    atexit.register(shutil.rmtree, os.environ["TCPTOOLS_CACHE_DIR"], True)
 
 
 @pytest.fixture

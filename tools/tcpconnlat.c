@@ -59,6 +59,7 @@ static const struct arg_opt opts[] = {
 	  ARG_POSITIONAL, 0, args_parse_duration_ms, &env.duration_ms, NULL },
 	TOOL_OPT_VERBOSE(env.tool, "print the BPF program for debugging purposes"),
 	TOOL_OPT_ATTACH(env.tool),
+	TOOL_OPT_NO_CACHE(env.tool),
 	TOOL_OPTS_HIDDEN(env.tool),
 };
 

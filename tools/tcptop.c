@@ -77,6 +77,7 @@ static const struct arg_opt opts[] = {
 	  "show at most ROWS rows per table (default: fit the screen)",
 	  ARG_VALUE, 0, args_parse_positive_int, &env.rows, NULL },
 	TOOL_OPT_ATTACH(env.tool),
+	TOOL_OPT_NO_CACHE(env.tool),
 	TOOL_OPT_VERBOSE(env.tool, "print the attach method and BPF program"),
 	TOOL_OPTS_HIDDEN(env.tool),
 };

@@ -81,6 +81,8 @@ def _add_family_group(parser):
 def _add_attach(parser):
     parser.add_argument("--attach", choices=ATTACH_CHOICES, default="auto",
         help="how to attach: auto (default) picks what works here")
+    parser.add_argument("--no-cache", action="store_true",
+        help="compile the BPF program, neither reading nor writing the cache")
 
 
 def _new_parser(prog, description, examples):

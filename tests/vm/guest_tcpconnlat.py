@@ -18,6 +18,7 @@ import pytest
 
 from lib.bpf import map_by_name
 from lib.netns import Netns
+from lib.progcache import objects, once
 from lib.tcpconnlat_live import (HEADER, check_event, client, client_bg,
                                  drop_all_syns, drop_first_syns, events,
                                  finish, for_conn, start_entries, tool,
@@ -67,6 +68,7 @@ def run(request):
                 bgs[n] = tool(args, method=method, wait=False)
             for bg in bgs.values():
                 bg.wait_for(HEADER, START_TIMEOUT)
+            r.objects = objects(bgs["all"].proc.pid)
             open(go, "w").close()
             r.a = finish(a)
             r.thr = client(ns, port=5000, listen=True, thread=True, count=2,
@@ -172,3 +174,13 @@ def test_auto_choice_and_verbose(run):
         run.err["all"]
     assert run.out["all"].index("BPF_PERF_OUTPUT") < \
         run.out["all"].index(HEADER)
+
+
+@pytest.mark.parametrize("run", METHODS, indirect=True)
+def test_warm_start_attaches_the_same_programs(run):
+    """The run's instances compiled this method's programs (the tests' cache
+    starts empty); a start now loads them from the cache: the same program
+    tags and maps as the cold instance's."""
+    note, warm = once("tcpconnlat", ["-L"], method=run.method)
+    assert note.startswith("hit "), note
+    assert warm == run.objects

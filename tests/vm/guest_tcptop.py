@@ -15,6 +15,7 @@ import types
 
 import pytest
 
+from lib.progcache import objects, once
 from lib.tcptop_live import (KiB, Traffic, assert_exact, exchange, new_tag,
                              ours, parse, start_tools, stop_single)
 
@@ -98,6 +99,7 @@ def run(request):
                          att + ["-C", "-S", "1"]]
         tools = start_tools(arg_lists, timeout=START_TIMEOUT)
         try:
+            r.objects = objects(tools[0].proc.pid)
             r.truth = tr.run()
             if method != "auto":
                 with Traffic(lossless_plan(r.ltag)) as lt:
@@ -226,3 +228,13 @@ def test_auto_choice_and_verbose(run):
     assert run.verbose_err.startswith("tcptop: attached method: %s\n" % AUTO), \
         run.verbose_err
     assert "container_should_be_filtered" in run.program
+
+
+@pytest.mark.parametrize("run", METHODS, indirect=True)
+def test_warm_start_attaches_the_same_programs(run):
+    """The run's instances compiled this method's programs (the tests' cache
+    starts empty); a start now loads them from the cache: the same program
+    tags and maps as the cold instance's."""
+    note, warm = once("tcptop", method=run.method)
+    assert note.startswith("hit "), note
+    assert warm == run.objects

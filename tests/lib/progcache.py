@@ -1,0 +1,71 @@
+"""The tools' program cache (runtime/progcache.h) as the tests see it:
+-v's "program cache:" line, and the entries in a cache directory."""
+import os
+import re
+import signal
+
+from lib.bpf import bpftool_json, held_bpf_ids
+from lib.paths import TOOLS
+from lib.proc import Background
+
+NOTE_RE = re.compile(r"^(\S+): program cache: (.*)$", re.M)
+
+
+def verbose_err(err, tool, method):
+    """-v's stderr is exactly two lines: the attached method, then what the
+    cache did; returns the latter ("hit PATH", "miss; stored PATH", ...)."""
+    lines = err.splitlines()
+    assert len(lines) == 2 and lines[0] == "%s: attached method: %s" % (
+        tool, method), err
+    m = NOTE_RE.match(lines[1])
+    assert m and m.group(1) == tool, err
+    return m.group(2)
+
+
+def cache_note(err):
+    """What the cache did, from a -v run's stderr (the last such line)."""
+    notes = NOTE_RE.findall(err)
+    assert notes, "no 'program cache:' line in:\n%s" % err
+    return notes[-1][1]
+
+
+def entries(d):
+    """The entry files in cache directory d (not the temporary ones)."""
+    return sorted(f for f in os.listdir(d) if f.endswith(".prog"))
+
+
+LIVE = {"tcptop": "Tracing...", "tcpconnlat": "LAT(ms)"}
+ARGS = {"tcptop": ["-C", "-S", "600"], "tcpconnlat": []}
+
+
+def objects(pid):
+    """{prog name: tag} and {map name: (type, key, value, entries, flags)}
+    of the BPF objects process pid holds."""
+    progs, maps = {}, {}
+    for i in held_bpf_ids(pid, "prog"):
+        p = bpftool_json("prog", "show", "id", str(i))
+        progs[p["name"]] = p["tag"]
+    for i in held_bpf_ids(pid, "map"):
+        m = bpftool_json("map", "show", "id", str(i))
+        maps[m["name"]] = (m["type"], m["bytes_key"], m["bytes_value"],
+                           m["max_entries"], m["flags"])
+    return progs, maps
+
+
+def start(tool, args=(), verbose=True, method=None):
+    """The tool, live (in the cache directory of the environment's
+    TCPTOOLS_CACHE_DIR)."""
+    argv = [TOOLS[tool]] + (["-v"] if verbose else []) + ARGS[tool] + \
+        (["--attach", method] if method else []) + list(args)
+    return Background(argv, ready=LIVE[tool], ready_timeout=120)
+
+
+def once(tool, args=(), method="tracepoint"):
+    """Start with -v, note the BPF objects, stop: (cache note, objects)."""
+    bg = start(tool, args, method=method)
+    try:
+        objs = objects(bg.proc.pid)
+    finally:
+        rc, _, err = bg.stop(signal.SIGINT)
+    assert rc == 0, err
+    return verbose_err(err, tool, method), objs
