@@ -20,7 +20,6 @@
 
 #include "bccprog.h"
 #include "compile.h"
-#include "msg.h"
 #include "progcache.h"
 
 #define MAX_LINKS	32
@@ -88,54 +87,6 @@ static const char *const cflags[] = {
 	"-Wno-duplicate-decl-specifier",
 };
 
-/*
- * The program from the cache, or compiled (and then cached). A program with
- * pinned maps is never cached: its maps are shared with whoever pinned them
- * and cannot be made anew.
- */
-static int compile_cached(struct bprog *p, const char *text, unsigned flags,
-			  volatile const sig_atomic_t *stop, char *err,
-			  size_t errlen)
-{
-	struct cimage img = { 0 };
-	struct text key = { 0 };
-	char got[300] = "", put[300] = "";
-	int n = sizeof(cflags) / sizeof(cflags[0]), e, g = -EACCES;
-
-	if (flags & BPROG_NO_CACHE)
-		snprintf(got, sizeof(got), "off");
-	else if (strstr(text, "BPF_TABLE_PINNED"))
-		snprintf(got, sizeof(got), "off (the program has pinned maps)");
-	else
-		progcache_key(&key, text, cflags, n);
-	if (key.len)
-		g = progcache_get(&key, &img, got, sizeof(got));
-	if (!g) {
-		e = compiled_from_image(&img, &p->c, err, errlen);
-		cimage_free(&img);
-		if (!e) {
-			snprintf(p->cache_note, sizeof(p->cache_note), "%s", got);
-			text_free(&key);
-			return 0;
-		}
-		snprintf(got + strlen(got), sizeof(got) - strlen(got),
-			 " but not usable: %s", err);
-	}
-	e = compile_text(text, cflags, n, stop, &p->c,
-			 g == -EACCES ? NULL : &img, err, errlen);
-	if (!e && img.len)
-		progcache_put(&key, &img, put, sizeof(put));
-	else if (!e && g != -EACCES)
-		snprintf(put, sizeof(put), "not stored (its maps cannot be made again)");
-	snprintf(p->cache_note, sizeof(p->cache_note), "%s%s%s", got,
-		 *put ? "; " : "", put);
-	if (g == -EACCES && key.len && !(flags & BPROG_NO_CACHE))
-		p_warn("program cache %s", got);
-	cimage_free(&img);
-	text_free(&key);
-	return e;
-}
-
 struct bprog *bprog__compile(const char *text, unsigned flags,
 			     volatile const sig_atomic_t *stop, char *err,
 			     size_t errlen)
@@ -148,7 +99,9 @@ struct bprog *bprog__compile(const char *text, unsigned flags,
 		errno = ENOMEM;
 		return NULL;
 	}
-	e = compile_cached(p, text, flags, stop, err, errlen);
+	e = progcache_compile(text, cflags, sizeof(cflags) / sizeof(cflags[0]),
+			      !(flags & BPROG_NO_CACHE), stop, &p->c,
+			      p->cache_note, sizeof(p->cache_note), err, errlen);
 	if (e) {
 		free(p);
 		errno = -e;

@@ -25,7 +25,9 @@
 #include <bcc/libbpf.h>
 
 #include "host.h"
+#include "msg.h"
 #include "progcache.h"
+#include "text.h"
 
 #define ENTRY_MAGIC	"TCPTBPFC"
 #define ENTRY_FORMAT	1
@@ -135,7 +137,7 @@ static void key_headers(struct text *key, const char *release)
 	key_file(key, "kheaders", "/sys/kernel/kheaders.tar.xz");
 }
 
-void progcache_key(struct text *key, const char *text,
+static void make_key(struct text *key, const char *text,
 		   const char *const *cflags, int ncflags)
 {
 	struct utsname u;
@@ -254,7 +256,12 @@ static const char *check_entry(const char *buf, size_t size,
 	return NULL;
 }
 
-int progcache_get(const struct text *key, struct cimage *img, char *note,
+/*
+ * The entry for key into img: 0. -ENOENT: none. -EACCES: the directory is
+ * not one to trust (nothing is read or written). Else the entry was bad
+ * and not loaded. note says which.
+ */
+static int cache_get(const struct text *key, struct cimage *img, char *note,
 		  size_t len)
 {
 	int dfd = open_dir(false, note, len), fd, e = 0;
@@ -326,10 +333,11 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /*
+ * Store img under key, replacing a bad entry: 0 or -errno; note says.
  * No fsync: an entry torn by a crash fails its length or checksum check
  * and is compiled again, which is all a cache owes.
  */
-int progcache_put(const struct text *key, const struct cimage *img,
+static int cache_put(const struct text *key, const struct cimage *img,
 		  char *note, size_t len)
 {
 	struct entry_hdr *h;
@@ -357,6 +365,12 @@ int progcache_put(const struct text *key, const struct cimage *img,
 	errno = 0;
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* Left by a killed process that had our pid: ours to remove. */
+		unlinkat(dfd, tmp, 0);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+	}
 	if (fd < 0 || write_all(fd, buf, size))
 		e = errno ? -errno : -EIO;
 	if (fd >= 0 && close(fd) && !e)
@@ -373,5 +387,52 @@ out:
 			 strerror(-e));
 	else
 		snprintf(note, len, "stored %s/%s", cache_dir(), name);
+	return e;
+}
+
+/*
+ * A program with pinned maps is never cached: its maps are shared with
+ * whoever pinned them and cannot be made anew.
+ */
+int progcache_compile(const char *text, const char *const *cflags,
+		      int ncflags, bool use, volatile const sig_atomic_t *stop,
+		      struct compiled *c, char *note, size_t notelen,
+		      char *err, size_t errlen)
+{
+	struct cimage img = { 0 };
+	struct text key = { 0 };
+	char got[300] = "", put[300] = "";
+	int e, g = -EACCES;
+
+	if (!use)
+		snprintf(got, sizeof(got), "off");
+	else if (strstr(text, "BPF_TABLE_PINNED"))
+		snprintf(got, sizeof(got), "off (the program has pinned maps)");
+	else
+		make_key(&key, text, cflags, ncflags);
+	if (key.len)
+		g = cache_get(&key, &img, got, sizeof(got));
+	if (!g) {
+		e = compiled_from_image(&img, c, err, errlen);
+		cimage_free(&img);
+		if (!e) {
+			snprintf(note, notelen, "%s", got);
+			text_free(&key);
+			return 0;
+		}
+		snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			 " but not usable: %s", err);
+	}
+	e = compile_text(text, cflags, ncflags, stop, c,
+			 g == -EACCES ? NULL : &img, err, errlen);
+	if (!e && img.len)
+		cache_put(&key, &img, put, sizeof(put));
+	else if (!e && g != -EACCES)
+		snprintf(put, sizeof(put), "not stored (its maps cannot be made again)");
+	snprintf(note, notelen, "%s%s%s", got, *put ? "; " : "", put);
+	if (g == -EACCES && key.len)
+		p_warn("program cache %s", got);
+	cimage_free(&img);
+	text_free(&key);
 	return e;
 }

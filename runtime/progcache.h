@@ -15,28 +15,26 @@
 #ifndef PROGCACHE_H
 #define PROGCACHE_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "compile.h"
-#include "text.h"
 
 /* The directory: $TCPTOOLS_CACHE_DIR, else this. */
 #define PROGCACHE_DIR	"/var/cache/tcptools"
 
-/* The key of text compiled with cflags on this host, into key. */
-void progcache_key(struct text *key, const char *text,
-		   const char *const *cflags, int ncflags);
-
 /*
- * The entry for key into img: 0. -ENOENT: none. -EACCES: the directory is
- * not one to trust (nothing is read or written). Else the entry was bad
- * and not loaded. note says what happened, for -v.
+ * The program of text compiled with cflags into c: from the cache when use
+ * and it holds a good entry, else compiled (compile_text()) and, when use,
+ * stored. note says what the cache did, for -v ("hit PATH", "miss; stored
+ * PATH", "ignored PATH: why; stored PATH", "off"); a directory not to be
+ * trusted is also warned about on stderr. On failure err says why and
+ * -errno is returned.
  */
-int progcache_get(const struct text *key, struct cimage *img, char *note,
-		  size_t len);
-
-/* Store img under key (replacing a bad entry): 0 or -errno; note says. */
-int progcache_put(const struct text *key, const struct cimage *img,
-		  char *note, size_t len);
+int progcache_compile(const char *text, const char *const *cflags,
+		      int ncflags, bool use, volatile const sig_atomic_t *stop,
+		      struct compiled *c, char *note, size_t notelen,
+		      char *err, size_t errlen);
 
 #endif
