@@ -38,6 +38,7 @@ struct tool_opts {
 	const char *check;	/* hidden --x-check: "compile" or "load" */
 	bool ipv4, ipv6;	/* -4 / -6 */
 	bool no_cache;		/* --no-cache: always compile (progcache.h) */
+	bool json;		/* -j: JSON lines on stdout (json.h) */
 };
 #define TOOL_OPTS_INIT { .attach = "auto" }
 
@@ -52,6 +53,9 @@ struct tool_opts {
 #define TOOL_OPT_NO_CACHE(o) { 0, "no-cache", NULL, \
 	"compile the BPF program, neither reading nor writing the cache", \
 	ARG_FLAG, 0, NULL, &(o).no_cache, NULL }
+#define TOOL_OPT_JSON(o) { 'j', "json", NULL, \
+	"print JSON lines (one object per line) instead of text", ARG_FLAG, 0, \
+	NULL, &(o).json, NULL }
 #define TOOL_OPT_VERBOSE(o, help) { 'v', "verbose", NULL, help, ARG_FLAG, 0, \
 	NULL, &(o).verbose, NULL }
 /*
