@@ -14,7 +14,7 @@ tcptop_OBJS = tcptop_report
 
 # The shared runtime (runtime/), linked into every tool and unit test, with
 # the fragments of bpf_text/shared/.
-RUNTIME = args argval bccprog btf_off comm compile containers events host image \
+RUNTIME = args argval bccprog btf_off comm compile containers events fdio host image \
 	json kcompat method msg progcache progtext text tool shared_text
 
 # The tools' version: part of the program cache's key (runtime/progcache.c).

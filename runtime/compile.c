@@ -23,6 +23,7 @@
 
 #include <bpf/bpf.h>
 
+#include "fdio.h"
 #include "wire.h"
 
 #define COMPILE_FAILED	"failed to compile the BPF program (compiler messages above)"
@@ -77,23 +78,6 @@ static const char *resolve(void *dl, struct bcc_api *a)
 		memcpy((char *)a + syms[i].off, &s, sizeof(s));
 	}
 	return NULL;
-}
-
-static int send_all(int sock, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = send(sock, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int send_hdr(int sock, const struct wire_hdr *h, const int *fds,
@@ -248,7 +232,7 @@ child(int sock, const char *text, const char *const *cflags, int ncflags)
 	h.blob_len = len;
 	snprintf(h.license, sizeof(h.license), "%s", a.license(mod));
 	if (!send_hdr(sock, &h, fds, (int)nt))
-		send_all(sock, blob, len);
+		fd_write_all(sock, blob, len);
 	child_exit();
 }
 

@@ -24,6 +24,7 @@
 
 #include <bcc/libbpf.h>
 
+#include "fdio.h"
 #include "host.h"
 #include "msg.h"
 #include "progcache.h"
@@ -206,21 +207,6 @@ static int open_dir(bool create, char *note, size_t len)
 	return fd;
 }
 
-static int read_all(int fd, char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Why the open entry fd (of size st) is not to be loaded, or NULL. */
 static const char *distrust(const struct stat *st)
 {
@@ -284,7 +270,7 @@ static int cache_get(const struct text *key, struct cimage *img, char *note,
 		why = strerror(errno);
 	} else if (!(why = distrust(&st))) {
 		buf = malloc((size_t)st.st_size);
-		if (!buf || read_all(fd, buf, (size_t)st.st_size))
+		if (!buf || fd_read_all(fd, buf, (size_t)st.st_size))
 			why = buf ? "truncated" : "out of memory";
 		else
 			why = check_entry(buf, (size_t)st.st_size, key);
@@ -312,23 +298,6 @@ static int cache_get(const struct text *key, struct cimage *img, char *note,
 	memcpy(img->data, buf + sizeof(struct entry_hdr) + key->len, img->len);
 	free(buf);
 	snprintf(note, len, "hit %s/%s", cache_dir(), name);
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -371,7 +340,7 @@ static int cache_put(const struct text *key, const struct cimage *img,
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 			    O_CLOEXEC, 0600);
 	}
-	if (fd < 0 || write_all(fd, buf, size))
+	if (fd < 0 || fd_write_all(fd, buf, size))
 		e = errno ? -errno : -EIO;
 	if (fd >= 0 && close(fd) && !e)
 		e = -errno;

@@ -69,3 +69,18 @@ def once(tool, args=(), method="tracepoint"):
         rc, _, err = bg.stop(signal.SIGINT)
     assert rc == 0, err
     return verbose_err(err, tool, method), objs
+
+
+def check_warm_start(run, tool, auto_err):
+    """For the VM suites' per-method runs: the tests' cache starts empty, so
+    a method's instances compile and store its programs, and the start
+    after them (run.warm_note, run.warm) must load them from the cache with
+    the same program tags and maps as the cold instance's (run.objects).
+    auto, last, must start warm from its method's entry (auto_err: its -v
+    stderr). Every guest test takes every method: a subset would make
+    pytest set a method's instances up twice."""
+    if run.method == "auto":
+        assert "%s: program cache: hit " % tool in auto_err, auto_err
+        return
+    assert run.warm_note.startswith("hit "), run.warm_note
+    assert run.warm == run.objects

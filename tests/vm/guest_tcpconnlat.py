@@ -18,7 +18,7 @@ import pytest
 
 from lib.bpf import map_by_name
 from lib.netns import Netns
-from lib.progcache import objects, once
+from lib.progcache import check_warm_start, objects, once
 from lib.tcpconnlat_live import (HEADER, check_event, client, client_bg,
                                  drop_all_syns, drop_first_syns, events,
                                  finish, for_conn, start_entries, tool,
@@ -158,16 +158,7 @@ def test_abandoned_connects_leave_no_start_entry(run):
 
 
 def test_warm_start_attaches_the_same_programs(run):
-    """The tests' cache starts empty: each method's instances compile and
-    store its programs; a start after them loads them from the cache, with
-    the same program tags and maps as the cold instance's. auto, last, starts
-    warm from its method's entry. (Every test takes every method: a subset
-    would make pytest set a method's instances up twice.)"""
-    if run.method == "auto":
-        assert "%s: program cache: hit " % 'tcpconnlat' in run.err["all"], run.err["all"]
-        return
-    assert run.warm_note.startswith("hit "), run.warm_note
-    assert run.warm == run.objects
+    check_warm_start(run, "tcpconnlat", run.err["all"])
 
 
 @pytest.mark.parametrize("run", METHODS, indirect=True)

@@ -15,7 +15,7 @@ import types
 
 import pytest
 
-from lib.progcache import objects, once
+from lib.progcache import check_warm_start, objects, once
 from lib.tcptop_live import (KiB, Traffic, assert_exact, exchange, new_tag,
                              ours, parse, start_tools, stop_single)
 
@@ -243,13 +243,4 @@ def test_auto_choice_and_verbose(run):
 
 
 def test_warm_start_attaches_the_same_programs(run):
-    """The tests' cache starts empty: each method's instances compile and
-    store its programs; a start after them loads them from the cache, with
-    the same program tags and maps as the cold instance's. auto, last, starts
-    warm from its method's entry. (Every test takes every method: a subset
-    would make pytest set a method's instances up twice.)"""
-    if run.method == "auto":
-        assert "%s: program cache: hit " % 'tcptop' in run.verbose_err, run.verbose_err
-        return
-    assert run.warm_note.startswith("hit "), run.warm_note
-    assert run.warm == run.objects
+    check_warm_start(run, "tcptop", run.verbose_err)
