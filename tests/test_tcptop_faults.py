@@ -76,3 +76,20 @@ def test_works_without_tracefs(live):
         [TCPTOP, "-C", "-S", "1", "1"]), timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Tracing... Output every 1 secs.")
+
+
+def test_bad_cgroup_dir(live, tmp_path):
+    """-c needs a cgroup v2 directory: a missing path, a plain directory
+    and a file are each one line, exit 1, before anything is compiled."""
+    f = tmp_path / "file"
+    f.write_text("")
+    for path, why in ((str(tmp_path / "missing"), "No such file or directory"),
+                      (str(tmp_path), "not a cgroup v2 directory"),
+                      (str(f), "not a cgroup v2 directory"),
+                      ("/proc/self", "not a cgroup v2 directory")):
+        r = run([TCPTOP, "-c", path, "1", "1"], timeout=30)
+        assert r.returncode == 1, r.stderr
+        line = one_line(r.stderr)
+        assert line.startswith("tcptop: cannot use cgroup %s: %s"
+                               % (path, why)), line
+        assert r.stdout == ""
