@@ -93,7 +93,7 @@ bool containers_ready(const struct containers *c)
 	return !c->cgroup || cgroup_dir_ok(c->cgroup);
 }
 
-int containers_attach(const struct containers *c, struct bprog *p)
+int containers_fill(const struct containers *c, struct bprog *p)
 {
 	int zero = 0, map, fd;
 

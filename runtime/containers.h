@@ -38,6 +38,6 @@ bool containers_ready(const struct containers *c);
  * after every load, cached or not: until then -c lets nothing through.
  * 0, or -1 after saying why.
  */
-int containers_attach(const struct containers *c, struct bprog *p);
+int containers_fill(const struct containers *c, struct bprog *p);
 
 #endif

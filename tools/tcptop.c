@@ -370,7 +370,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	/* Before the banner: until then -c lets nothing through. */
-	if (counts_open(&c) || containers_attach(&env.containers, c.p))
+	if (counts_open(&c) || containers_fill(&env.containers, c.p))
 		ret = 1;
 	else
 		ret = trace(&c, &ro);
