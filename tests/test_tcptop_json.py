@@ -205,3 +205,14 @@ def test_intervals_and_count():
     assert sum(bool(iv.conns) for iv in ivs) >= 2
     assert_json_exact(ivs, truth, tag)
     assert len(parse_json(cout, nosummary=True)) == 3
+
+
+def test_verbose_keeps_stdout_json():
+    """-j -v: the method, the cache note and the program go to stderr;
+    stdout is still JSON only."""
+    with Tool(["-j", "-v", "-S", "1", "1"]) as tool:
+        rc, out, err = tool.wait(60)
+    assert rc == 0, err
+    assert len(parse_json(out, nosummary=True)) == 1
+    assert "tcptop: attached method: " in err
+    assert "container_should_be_filtered" in err
