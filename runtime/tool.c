@@ -37,14 +37,14 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* The program of m on stdout, whole before anything else is printed. */
-static void print_text(const struct tool *tool, enum method m)
+/* The program of m on out, whole before anything else is printed. */
+static void print_text(const struct tool *tool, enum method m, FILE *out)
 {
 	struct text t = { 0 };
 
 	prog_text(tool, m, &t);
-	printf("%s\n", text_str(&t));
-	fflush(stdout);
+	fprintf(out, "%s\n", text_str(&t));
+	fflush(out);
 	text_free(&t);
 }
 
@@ -59,7 +59,7 @@ static int print_ebpf(const struct tool *tool, const struct tool_opts *o)
 	if (!n)
 		return -1;
 	p_info("attach method: %s", method_names[cand[0]]);
-	print_text(tool, cand[0]);
+	print_text(tool, cand[0], stdout);
 	return 0;
 }
 
@@ -90,8 +90,9 @@ int tool_open(const struct tool *tool, const struct tool_opts *o,
 		p_info("program cache: %s", bprog__cache_note(*p));
 	if (o->check || tool_exiting)
 		return 0;
+	/* With -j, stdout is JSON only. */
 	if (o->verbose)
-		print_text(tool, chosen);
+		print_text(tool, chosen, o->json ? stderr : stdout);
 	/*
 	 * The kernel's BTF, parsed (~5 MB), only builds and loads programs:
 	 * not kept while tracing (reloaded if ever asked again), and the heap

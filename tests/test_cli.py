@@ -79,6 +79,10 @@ SAME = {
         ["-s", "\\"],
         # -r takes tcptop's range_check
         ["-r", "0"], ["-r", "x"], ["-r", "-1"], ["-r=-1"], ["-r", "1.5"],
+        # -c/--cgroup and -j/--json (issue 10)
+        ["-c"], ["--cgroup"], ["--cg"], ["--cgr"], ["-Cc"], ["-c", "-j"],
+        ["-jc"], ["-j", "-h"], ["--json=1"], ["-jx"],
+        ["-c", "/sys/fs/cgroup", "-h"],
     ],
     "tcpconnlat": [
         ["-h"], ["--help"], ["--he"], ["-tLh"], ["-p", "1", "--help"],
@@ -112,6 +116,11 @@ VALID = {
         ["--mntnsmap", "mappath", "--ebpf"], ["-v", "--ebpf"], ["--e"],
         ["--eb"], ["2147483", "--ebpf"], ["007", "--ebpf"],
         ["+5", "--ebpf"], ["-CSv4p1", "--ebpf"], ["-C=S", "--ebpf"],
+        ["-j", "--ebpf"], ["--json", "--ebpf"], ["-jCS", "--ebpf"],
+        ["--js", "--ebpf"], ["-c", "/sys/fs/cgroup", "--ebpf"],
+        ["-c/sys/fs/cgroup", "--ebpf"], ["--cgroup=x", "--ebpf"],
+        ["--cgroupmap", "/sys/fs/bpf/x", "--cgroup", "y", "--ebpf"],
+        ["-jc", "/sys/fs/cgroup", "-s", "sent", "-r", "3", "--ebpf"],
     ],
     "tcpconnlat": [
         ["--ebpf"], ["1", "--ebpf"], ["0.1", "--ebpf"], [".5", "--ebpf"],

@@ -17,6 +17,10 @@ from lib.require import skip_or_fail
 from lib.variants import METHODS, TCPTOP_FLAG_SETS as FLAG_SETS, with_paths
 
 
+PATHS = {"CG": "/sys/fs/bpf/a", "MNT": "/sys/fs/bpf/b",
+         "CGDIR": "/sys/fs/cgroup"}
+
+
 def reference_ebpf(flags):
     r = run(REFERENCE_ARGV["tcptop"] + ["--ebpf"] + flags, timeout=60)
     if r.returncode != 0:
@@ -28,7 +32,7 @@ def reference_ebpf(flags):
 @pytest.mark.parametrize("method,flags", itertools.product(METHODS, FLAG_SETS))
 def test_ebpf_without_root(method, flags):
     """--ebpf prints the program and exits 0, as an unprivileged user."""
-    flags = with_paths(flags, {"CG": "/sys/fs/bpf/a", "MNT": "/sys/fs/bpf/b"})
+    flags = with_paths(flags, PATHS)
     r = run(as_nobody([TCPTOP, "--ebpf", "--attach", method] + flags))
     assert r.returncode == 0, r.stderr
     assert "container_should_be_filtered" in r.stdout
@@ -52,9 +56,10 @@ def test_ebpf_auto_names_method():
     assert r.stderr == "tcptop: attach method: tracepoint\n"
 
 
-@pytest.mark.parametrize("flags", FLAG_SETS)
+# -c is libbpf-tools', not bcc's: no reference text to compare with.
+@pytest.mark.parametrize("flags", [f for f in FLAG_SETS if "-c" not in f])
 def test_kprobe_program_is_bccs_but_for_fixes(flags):
-    flags = with_paths(flags, {"CG": "/sys/fs/bpf/a", "MNT": "/sys/fs/bpf/b"})
+    flags = with_paths(flags, PATHS)
     ref = reference_ebpf(flags)
     ours = ebpf_compare.run_ebpf([TCPTOP, "--ebpf", "--attach", "kprobe"]
                                  + flags)
@@ -67,3 +72,18 @@ def test_kprobe_program_is_bccs_but_for_fixes(flags):
             [], ["--mntnsmap", "/sys/fs/bpf/b"]):
         ebpf_compare.write_golden(name, diff)
     assert diff == ebpf_compare.golden(name)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cgroup_dir_filter_only_with_c(method):
+    """-c adds the cgroup array and its check to container_should_be_filtered()
+    (every method); without -c the program has neither (bcc's text)."""
+    base = run(as_nobody([TCPTOP, "--ebpf", "--attach", method]))
+    with_c = run(as_nobody([TCPTOP, "--ebpf", "--attach", method, "-c",
+                            "/sys/fs/cgroup"]))
+    assert base.returncode == 0 and with_c.returncode == 0, with_c.stderr
+    for out, has in ((base.stdout, False), (with_c.stdout, True)):
+        assert ("BPF_CGROUP_ARRAY(cgroup_dir, 1);" in out) == has
+        assert ("cgroup_dir.check_current_task(0) != 1" in out) == has
+    # The path is not in the text: one cached program for every directory.
+    assert "/sys/fs/cgroup" not in with_c.stdout

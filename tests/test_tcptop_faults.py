@@ -76,3 +76,29 @@ def test_works_without_tracefs(live):
         [TCPTOP, "-C", "-S", "1", "1"]), timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Tracing... Output every 1 secs.")
+
+
+def v1_dirs():
+    """(a cgroup v1 hierarchy, the reason) for each one mounted here."""
+    with open("/proc/self/mounts") as f:
+        return [(line.split()[1], "not a cgroup v2 directory")
+                for line in f if line.split()[2] == "cgroup"]
+
+
+def test_bad_cgroup_dir(live, tmp_path):
+    """-c needs a cgroup v2 directory: a missing path, a plain directory,
+    a file, procfs and a cgroup v1 hierarchy (where one is mounted) are
+    each one line, exit 1, before anything is compiled."""
+    f = tmp_path / "file"
+    f.write_text("")
+    bad = [(str(tmp_path / "missing"), "No such file or directory"),
+           (str(tmp_path), "not a cgroup v2 directory"),
+           (str(f), "not a cgroup v2 directory"),
+           ("/proc/self", "not a cgroup v2 directory")] + v1_dirs()[:1]
+    for path, why in bad:
+        r = run([TCPTOP, "-c", path, "1", "1"], timeout=30)
+        assert r.returncode == 1, r.stderr
+        line = one_line(r.stderr)
+        assert line.startswith("tcptop: cannot use cgroup %s: %s"
+                               % (path, why)), line
+        assert r.stdout == ""

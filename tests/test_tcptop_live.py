@@ -390,6 +390,74 @@ def test_cgroupmap_filter():
         os.rmdir(cg)
 
 
+class Cgroups:
+    """Fresh cgroup v2 directories under the root; removed at exit, their
+    processes killed first."""
+
+    def __init__(self):
+        self.root = cgroup2_root()
+        if self.root is None:
+            pytest.fail("no cgroup v2 hierarchy mounted (mount -t cgroup2 "
+                        "none /sys/fs/cgroup/unified)")
+        self.dirs = []
+
+    def make(self, *parts):
+        d = os.path.join(self.root, *parts)
+        os.mkdir(d)
+        self.dirs.append(d)
+        return d
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for d in reversed(self.dirs):
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                left = [int(p) for p in f.read().split()]
+            for p in left:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            wait_gone(left)
+            os.rmdir(d)
+
+
+@pytest.mark.parametrize("start", ["no-cache", "warm"])
+def test_cgroup_dir_filter(start):
+    """-c PATH: a fresh cgroup v2 directory holds one traffic process and
+    its child cgroup another; a third runs outside. Both inside show
+    exactly, the one outside not at all. The cgroup array is filled after
+    the load on a cold start (--no-cache) and on a warm start from the
+    program cache (whose maps are new) alike: a warm start is made sure of
+    by a start before, which leaves the program in the cache."""
+    name = "tcptop_test_cgdir_%d" % os.getpid()
+    tags = [new_tag() for _ in range(3)]
+    with Cgroups() as cgs:
+        cg = cgs.make(name)
+        sub = cgs.make(name, "sub")
+        args = ["-C", "-S", "-c", cg, "60"]
+        if start == "no-cache":
+            args = ["--no-cache"] + args
+        else:
+            rc, _, err = Tool(["-v"] + args).stop()
+            assert rc == 0 and re.search(
+                r"program cache: (hit|miss; stored) ", err), err
+        with Traffic(two_pairs(tags[0]), cgroup=cg) as inside, \
+                Traffic(two_pairs(tags[1]), cgroup=sub) as nested, \
+                Traffic(two_pairs(tags[2])) as outside:
+            with Tool(args) as tool:
+                for tr in (inside, nested, outside):
+                    tr.go()
+                truths = [tr.result() for tr in (inside, nested, outside)]
+                iv, err = stop_single(tool)
+    assert_only(iv, inside.pids() | nested.pids())
+    assert_exact([iv], truths[0], tags[0])
+    assert_exact([iv], truths[1], tags[1])
+    assert not ours(iv.rows, tags[2])
+    assert_exact([iv], truths[2], tags[2], want=lambda s: False)
+
+
 def test_mntnsmap_filter():
     """--mntnsmap: a pinned hash (u64 mount namespace inode -> u32); the
     traffic started with `unshare -m` shows, the same traffic in the host's

@@ -4,6 +4,7 @@ The tool runs on a real pseudo-terminal of a known size, with more rows
 than fit; -C (no clearing) and -r N behave as documented.
 """
 import fcntl
+import json
 import os
 import pty
 import select
@@ -43,13 +44,15 @@ def traffic():
 
 
 def run_on_pty(argv, rows, cols=200, timeout=60):
-    """Run argv with stdout on a rows x cols terminal; returns its output."""
+    """Run argv with stdout on a rows x cols terminal (stderr too with -j,
+    whose banner is there); returns its output."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     attrs = termios.tcgetattr(slave)
     attrs[1] &= ~termios.ONLCR          # keep "\n" as the tool wrote it
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
-    proc = subprocess.Popen(argv, stdout=slave, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=slave, stderr=slave if "-j" in argv
+                            else subprocess.PIPE)
     os.close(slave)
     out = b""
     end = time.monotonic() + timeout
@@ -71,7 +74,7 @@ def run_on_pty(argv, rows, cols=200, timeout=60):
             break
     os.close(master)
     proc.wait(timeout=30)
-    assert proc.returncode == 0, proc.stderr.read()
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else out
     return out.decode()
 
 
@@ -108,3 +111,16 @@ def test_rows_option(live):
     out = run_on_pty([TCPTOP, "-S", "-r", "4", "-p", str(os.getpid()), "3", "1"], rows=50)
     rows = last_screen(out).splitlines()[1:]
     assert len(rows) == 4
+
+
+def test_json_never_clears_or_fits(live):
+    """-j on a terminal too small for the rows: no escape sequence, every
+    row, each line (after the banner) one JSON object."""
+    out = run_on_pty([TCPTOP, "-j", "-S", "-p", str(os.getpid()), "3", "1"],
+                     rows=15)
+    assert "\033" not in out
+    lines = out.splitlines()
+    assert lines[0].startswith("Tracing... Output every 3 secs.")
+    objs = [json.loads(l) for l in lines[1:]]
+    assert len([o for o in objs if o["type"] == "conn"]) == 2 * CONNS
+    assert objs[-1]["type"] == "interval" and objs[-1]["rows"] == 2 * CONNS

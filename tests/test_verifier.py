@@ -18,6 +18,7 @@ from lib.variants import (METHODS, TCPCONNLAT_KPROBE_VARIANTS,
                           TCPCONNLAT_VARIANTS, TCPTOP_FLAG_SETS, argv_of,
                           with_paths)
 from lib.require import skip_or_fail
+from lib.tcptop_live import cgroup2_root
 
 CHECKS = ["compile", "load"]
 # The BPF functions (bcc's names) of each tool's fentry program: the first
@@ -44,18 +45,19 @@ MATRIX = [pytest.param(tool, method, check, argv,
 @pytest.fixture(scope="module")
 def pinned():
     """Real pinned maps for tcptop's --cgroupmap/--mntnsmap (compiles open
-    them)."""
+    them); the cgroup v2 root for -c."""
     if os.geteuid() != 0:
         skip_or_fail("pinned maps need root")
     paths = {"CG": pin_map("tcptop_test_cg_%d" % os.getpid(), 8, 8,
-                           "cgroupset")}
+                           "cgroupset"), "CGDIR": cgroup2_root()}
     try:
         paths["MNT"] = pin_map("tcptop_test_mnt_%d" % os.getpid(), 8, 4,
                                "mount_ns_set")
         yield paths
     finally:
-        for p in paths.values():
-            os.unlink(p)
+        for k in ("CG", "MNT"):
+            if k in paths:
+                os.unlink(paths[k])
 
 
 @pytest.mark.parametrize("tool,method,check,argv", MATRIX)

@@ -23,7 +23,9 @@ on stderr.
 Plan: {"tag": "tq1a2b", "pairs": [PAIR, ...], "timeout": 60}. "fam" is 4
 (127.0.0.1), 6 (::1) or 46 (an IPv6 socket on ::ffff:127.0.0.1). Comms are
 TAG + "s"/"c" + pair index (a "thread" pair's client traffic runs in a thread
-named TAG + "c" + index + "t"). Keep the tag at most 8 characters, so that
+named TAG + "c" + index + "t", then the bytes of "thread_comm_hex" if given:
+a COMM that need not be UTF-8; the truth then has it decoded with
+surrogateescape). Keep the tag at most 8 characters, so that
 the names stay within tcptop's 12-character COMM column. Pair kinds:
 
   exchange  {"kind": "exchange", "conns": [{"fam": 4, "c2s": N, "s2c": M,
@@ -69,6 +71,7 @@ so per-interval rounding down to KB cannot change a sum.
 """
 import json
 import os
+import re
 import selectors
 import signal
 import socket
@@ -101,7 +104,7 @@ class Counted:
         self.recv_calls = []    # sizes of the first few reads
         self.nsend = self.nrecv = 0
         self.pid = os.getpid()
-        self.comm = get_comm().decode()
+        self.comm = get_comm().decode("utf-8", "surrogateescape")
         local, peer = sock.getsockname(), sock.getpeername()
         self.fam = 6 if sock.family == socket.AF_INET6 else 4
         self.laddr, self.lport = local[0], local[1]
@@ -681,7 +684,10 @@ def run(plan, ready_cb=None):
         ls = listen(families(pair))
         ports = {fam: s.getsockname()[1] for fam, s in ls.items()}
         scomm, ccomm = "%ss%d" % (tag, i), "%sc%d" % (tag, i)
-        tcomm = ccomm + "t" if pair.get("thread") else None
+        tcomm = None
+        if pair.get("thread"):
+            tcomm = (ccomm + "t").encode() + bytes.fromhex(
+                pair.get("thread_comm_hex", ""))
 
         def server_body(say, wait_go, pair=pair, ls=ls, fn=server_fn):
             say(ready=True)
@@ -729,7 +735,8 @@ def run(plan, ready_cb=None):
         info["pairs"].append({
             "kind": pair["kind"], "ports": ports,
             "server": {"pid": srv.pid, "comm": scomm},
-            "client": {"pid": cli.pid, "comm": tcomm or ccomm}})
+            "client": {"pid": cli.pid, "comm": tcomm.decode(
+                "utf-8", "surrogateescape") if tcomm else ccomm}})
     try:
         for ch in children:
             ch.read()                          # ready
@@ -755,7 +762,7 @@ def run(plan, ready_cb=None):
         for ch in children:
             ch.reap()
     for rec in sockets:
-        rec["pair"] = int(rec["comm"][len(tag) + 1:].rstrip("t"))
+        rec["pair"] = int(re.match(r"\d+", rec["comm"][len(tag) + 1:])[0])
     # Name the server's end of each connection like the client's.
     by_port = {(r["pair"], r["lport"]): r["conn"] for r in sockets
                if r["role"] == "client"}

@@ -5,7 +5,8 @@
  * output, and these fixes: received bytes are the advance of copied_seq (not
  * tcp_cleanup_rbuf()'s running total), intervals are read without losing
  * concurrent updates, full tables are reported, and stable tracepoints are
- * used where the kernel has them.
+ * used where the kernel has them. Added: -j (JSON lines) and, as in
+ * libbpf-tools, -c (a cgroup v2 directory).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -32,7 +33,7 @@ static const char *const sort_names[] = { "all", "sent", "received", NULL };
 
 static struct env {
 	struct tool_opts tool;
-	struct containers containers;	/* --cgroupmap, --mntnsmap */
+	struct containers containers;	/* --cgroupmap, --mntnsmap, -c */
 	bool noclear, nosummary;
 	int pid;		/* 0: all */
 	int interval;		/* seconds */
@@ -48,10 +49,12 @@ static const char examples[] =
 	"    ./tcptop -p 181    # only trace PID 181\n"
 	"    ./tcptop --cgroupmap mappath  # only trace cgroups in this BPF map\n"
 	"    ./tcptop --mntnsmap mappath   # only trace mount namespaces in the map\n"
+	"    ./tcptop -c /sys/fs/cgroup/app  # only trace this cgroup and below\n"
 	"    ./tcptop -4        # trace IPv4 family only\n"
 	"    ./tcptop -6        # trace IPv6 family only\n"
 	"    ./tcptop -s sent   # sort by bytes sent\n"
 	"    ./tcptop -r 10     # show at most 10 rows per table\n"
+	"    ./tcptop -j        # JSON lines: bytes per connection per interval\n"
 	"    ./tcptop --attach tracepoint  # use stable tracepoints\n";
 
 static const struct arg_opt opts[] = {
@@ -69,6 +72,9 @@ static const struct arg_opt opts[] = {
 	  0, args_parse_map_path, &env.containers.cgroupmap, NULL },
 	{ 0, "mntnsmap", NULL, "trace mount namespaces in this BPF map only",
 	  ARG_VALUE, 0, args_parse_map_path, &env.containers.mntnsmap, NULL },
+	{ 'c', "cgroup", "PATH",
+	  "trace only processes in this cgroup v2 directory and its descendants",
+	  ARG_VALUE, 0, NULL, &env.containers.cgroup, NULL },
 	TOOL_OPT_IPV4(env.tool),
 	TOOL_OPT_IPV6(env.tool),
 	{ 's', "sort", NULL, "sort rows by this byte count (default all)",
@@ -76,6 +82,7 @@ static const struct arg_opt opts[] = {
 	{ 'r', "rows", NULL,
 	  "show at most ROWS rows per table (default: fit the screen)",
 	  ARG_VALUE, 0, args_parse_positive_int, &env.rows, NULL },
+	TOOL_OPT_JSON(env.tool),
 	TOOL_OPT_ATTACH(env.tool),
 	TOOL_OPT_NO_CACHE(env.tool),
 	TOOL_OPT_VERBOSE(env.tool, "print the attach method and BPF program"),
@@ -210,13 +217,15 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	struct report_opts o = *base;
 	struct rows v4 = { 0 }, v6 = { 0 };
 	char clock[16] = "", loadavg[256] = "";
+	struct timespec end;
 	struct winsize ws;
-	time_t now = time(NULL);
 	uint64_t lost;
 	FILE *f;
-	int err;
+	int err, wr;
 
-	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
+	/* The interval ends at the flip, which collect() does first. */
+	clock_gettime(CLOCK_REALTIME, &end);
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&end.tv_sec));
 	if (!o.nosummary && (f = fopen("/proc/loadavg", "r"))) {
 		if (!fgets(loadavg, sizeof(loadavg), f))
 			loadavg[0] = '\0';
@@ -229,17 +238,21 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	}
 	rows_finish(&v4, o.sort);
 	rows_finish(&v6, o.sort);
-	/* Without -C on a terminal, fit the tables to the screen. */
-	if (!o.noclear && !o.max_rows && isatty(STDOUT_FILENO) &&
-	    !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row)
+	lost = newly_dropped(c);
+	/* Without -C (or -j) on a terminal, fit the tables to the screen. */
+	if (!o.noclear && !o.max_rows && !env.tool.json &&
+	    isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) &&
+	    ws.ws_row)
 		o.screen_lines = ws.ws_row;
-	if (report_print(stdout, &o, clock, loadavg, &v4, &v6)) {
+	wr = env.tool.json ?
+		report_json(stdout, &o, &end, loadavg, lost, &v4, &v6) :
+		report_print(stdout, &o, clock, loadavg, &v4, &v6);
+	if (wr) {
 		/* A closed pipe (tcptop | head) ends us quietly; not so others. */
 		err = errno == EPIPE ? -EPIPE : -(errno ? errno : EIO);
 		if (err != -EPIPE)
 			p_err("cannot write the output: %s", strerror(errno));
 	}
-	lost = newly_dropped(c);
 	if (lost)
 		p_warn("%llu counts dropped: more connections in one interval than the tables hold (10240)",
 		     (unsigned long long)lost);
@@ -313,10 +326,12 @@ static int counts_open(struct counts *c)
  */
 static int trace(struct counts *c, const struct report_opts *ro)
 {
+	/* With -j, stdout is JSON only. */
+	FILE *banner = env.tool.json ? stderr : stdout;
 	struct timespec next;
 
-	if (printf("Tracing... Output every %d secs. Hit Ctrl-C to end\n",
-		   env.interval) < 0 || fflush(stdout))
+	if (fprintf(banner, "Tracing... Output every %d secs. Hit Ctrl-C to end\n",
+		    env.interval) < 0 || fflush(banner))
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (int i = 0; env.count == 0 || i < env.count; i++) {
@@ -354,7 +369,11 @@ int main(int argc, char **argv)
 		ret = ret < 0;
 		goto cleanup;
 	}
-	ret = counts_open(&c) ? 1 : trace(&c, &ro);
+	/* Before the banner: until then -c lets nothing through. */
+	if (counts_open(&c) || containers_fill(&env.containers, c.p))
+		ret = 1;
+	else
+		ret = trace(&c, &ro);
 cleanup:
 	tool_close(c.p);
 	return ret;

@@ -2,7 +2,7 @@
 /*
  * tcptop_report: turn one interval's counts into bcc tcptop's output:
  * rows merged per connection, sorted, formatted with the original widths,
- * optionally cut to fit the screen.
+ * optionally cut to fit the screen; or the same rows as JSON lines (-j).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "comm.h"
+#include "json.h"
 #include "tcptop_report.h"
 
 void rows_add(struct rows *r, const struct row *key, uint64_t sent,
@@ -139,13 +140,19 @@ void rows_free(struct rows *r)
 	r->n = r->cap = 0;
 }
 
+static void fmt_addr(char ip[INET6_ADDRSTRLEN], int family,
+		     const uint8_t *addr)
+{
+	if (!inet_ntop(family, addr, ip, INET6_ADDRSTRLEN))
+		snprintf(ip, INET6_ADDRSTRLEN, "?");
+}
+
 static void fmt_endpoint(char *dst, size_t len, int family,
 			 const uint8_t *addr, uint16_t port)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	if (!inet_ntop(family, addr, ip, sizeof(ip)))
-		snprintf(ip, sizeof(ip), "?");
+	fmt_addr(ip, family, addr);
 	snprintf(dst, len, "%s:%u", ip, port);
 }
 
@@ -228,4 +235,68 @@ int report_print(FILE *out, const struct report_opts *o, const char *clock,
 	if (print_table(out, v4, max4, false) || print_table(out, v6, max6, true))
 		return -1;
 	return fflush(out) ? -1 : 0;
+}
+
+static void json_row(struct text *t, const struct timespec *end,
+		     const struct row *row)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	json_begin(t, "conn");
+	json_time(t, end);
+	json_uint(t, "pid", row->pid);
+	json_strn(t, "comm", row->comm, TASK_COMM_LEN);
+	json_uint(t, "family", row->family == AF_INET6 ? 6 : 4);
+	fmt_addr(ip, row->family, row->saddr);
+	json_str(t, "laddr", ip);
+	json_uint(t, "lport", row->lport);
+	fmt_addr(ip, row->family, row->daddr);
+	json_str(t, "raddr", ip);
+	json_uint(t, "rport", row->dport);
+	json_uint(t, "rx_bytes", row->recv);
+	json_uint(t, "tx_bytes", row->sent);
+	json_end(t);
+}
+
+/* /proc/loadavg: "0.20 0.18 0.12 1/80 11206"; nothing if it is not that. */
+static void json_loadavg(struct text *t, const char *loadavg)
+{
+	double l1, l5, l15;
+	unsigned int running, total;
+
+	if (sscanf(loadavg, "%lf %lf %lf %u/%u", &l1, &l5, &l15, &running,
+		   &total) != 5)
+		return;
+	json_fixed(t, "load1", l1, 2);
+	json_fixed(t, "load5", l5, 2);
+	json_fixed(t, "load15", l15, 2);
+	json_uint(t, "tasks_running", running);
+	json_uint(t, "tasks_total", total);
+}
+
+int report_json(FILE *out, const struct report_opts *o,
+		const struct timespec *end, const char *loadavg,
+		uint64_t dropped, const struct rows *v4, const struct rows *v6)
+{
+	struct text t = { 0 };
+	size_t max4, max6, i;
+	int ret;
+
+	fit(o, v4->n, v6->n, &max4, &max6);
+	for (i = 0; i < max4; i++)
+		json_row(&t, end, &v4->v[i]);
+	for (i = 0; i < max6; i++)
+		json_row(&t, end, &v6->v[i]);
+	/* Last: a reader knows the interval is complete, and its size. */
+	json_begin(&t, "interval");
+	json_time(&t, end);
+	if (!o->nosummary)
+		json_loadavg(&t, loadavg);
+	json_uint(&t, "rows", max4 + max6);
+	json_uint(&t, "dropped", dropped);
+	json_end(&t);
+	/* Line-buffered stdout (tool_open) passes each object on as it ends. */
+	ret = fputs(text_str(&t), out) < 0 || fflush(out) ? -1 : 0;
+	text_free(&t);
+	return ret;
 }

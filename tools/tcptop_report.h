@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tcptop_report: the rows of one interval, built from the count tables'
- * keys (tcptop.h), and bcc tcptop's report of them.
+ * keys (tcptop.h), and bcc tcptop's report of them, or JSON lines.
  */
 #ifndef TCPTOP_REPORT_H
 #define TCPTOP_REPORT_H
@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "tcptop.h"
 
@@ -51,5 +52,16 @@ void rows_free(struct rows *r);
 int report_print(FILE *out, const struct report_opts *o, const char *clock,
 		 const char *loadavg, const struct rows *v4,
 		 const struct rows *v6);
+
+/*
+ * The same rows (-r applies, no screen fitting) as JSON lines: one "conn"
+ * object per row, IPv4 rows first, then an "interval" object (the README's
+ * schema). end: the interval's end (CLOCK_REALTIME); loadavg is left out
+ * under o->nosummary; dropped: counts lost in this interval. Returns -1 on
+ * write error.
+ */
+int report_json(FILE *out, const struct report_opts *o,
+		const struct timespec *end, const char *loadavg,
+		uint64_t dropped, const struct rows *v4, const struct rows *v6);
 
 #endif

@@ -26,10 +26,12 @@ TCPTOP_EXAMPLES = """examples:
     ./tcptop -p 181    # only trace PID 181
     ./tcptop --cgroupmap mappath  # only trace cgroups in this BPF map
     ./tcptop --mntnsmap mappath   # only trace mount namespaces in the map
+    ./tcptop -c /sys/fs/cgroup/app  # only trace this cgroup and below
     ./tcptop -4        # trace IPv4 family only
     ./tcptop -6        # trace IPv6 family only
     ./tcptop -s sent   # sort by bytes sent
     ./tcptop -r 10     # show at most 10 rows per table
+    ./tcptop -j        # JSON lines: bytes per connection per interval
     ./tcptop --attach tracepoint  # use stable tracepoints
 """
 
@@ -118,11 +120,16 @@ def tcptop_parser(prog="tcptop"):
         help="trace cgroups in this BPF map only")
     parser.add_argument("--mntnsmap",
         help="trace mount namespaces in this BPF map only")
+    parser.add_argument("-c", "--cgroup", metavar="PATH",
+        help="trace only processes in this cgroup v2 directory and its "
+             "descendants")
     _add_family_group(parser)
     parser.add_argument("-s", "--sort", choices=SORT_CHOICES, default="all",
         help="sort rows by this byte count (default all)")
     parser.add_argument("-r", "--rows", type=range_check,
         help="show at most ROWS rows per table (default: fit the screen)")
+    parser.add_argument("-j", "--json", action="store_true",
+        help="print JSON lines (one object per line) instead of text")
     _add_attach(parser)
     parser.add_argument("-v", "--verbose", action="store_true",
         help="print the attach method and BPF program")

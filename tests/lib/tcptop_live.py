@@ -1,6 +1,9 @@
 """Helpers for tcptop's live ground-truth tests: run the tool, parse its
-output into intervals and rows, run traffic (tests/traffic.py) and compare
-the two exactly; the cgroup v2 hierarchy for the container filters."""
+output (text or -j's JSON lines) into intervals and rows, run traffic
+(tests/traffic.py) and compare the two exactly; the cgroup v2 hierarchy for
+the container filters."""
+import codecs
+import datetime
 import json
 import os
 import queue
@@ -170,6 +173,173 @@ def parse(out):
     return int(m.group(1)), [parse_interval(g) for g in groups]
 
 
+# ------------------------------------------------------------ -j's output
+
+CONN_KEYS = {"v", "type", "time", "ts_ns", "pid", "comm", "family", "laddr",
+             "lport", "raddr", "rport", "rx_bytes", "tx_bytes"}
+INTERVAL_KEYS = {"v", "type", "time", "ts_ns", "rows", "dropped"}
+LOAD_KEYS = {"load1", "load5", "load15", "tasks_running", "tasks_total"}
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+class JsonInterval:
+    """One interval of -j: its conn objects, then its interval object."""
+
+    def __init__(self, conns, summary):
+        self.conns = conns
+        self.summary = summary
+
+    @property
+    def v4(self):
+        return [c for c in self.conns if c["family"] == 4]
+
+    @property
+    def v6(self):
+        return [c for c in self.conns if c["family"] == 6]
+
+    def __repr__(self):
+        return "JsonInterval(%r, %r)" % (self.conns, self.summary)
+
+
+def check_time(obj):
+    """"time" (RFC 3339, UTC, microseconds) is "ts_ns" (ns since the
+    epoch) cut to microseconds."""
+    if not TIME_RE.match(obj["time"]):
+        raise ParseError("bad time %r" % obj["time"])
+    t = datetime.datetime.strptime(obj["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    t = t.replace(tzinfo=datetime.timezone.utc)
+    us = (t - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) \
+        // datetime.timedelta(microseconds=1)
+    if us != obj["ts_ns"] // 1000:
+        raise ParseError("time %r is not ts_ns %d" % (obj["time"],
+                                                      obj["ts_ns"]))
+
+
+def parse_json(out, nosummary=False):
+    """tcptop -j's stdout -> [JsonInterval]. Every line is one JSON object
+    of the README's schema (exactly its keys, with types); an interval is
+    its conn objects, all with the interval's time, then one interval
+    object whose "rows" counts them."""
+    if out and not out.endswith("\n"):
+        raise ParseError("output does not end with a newline: %r" % out[-200:])
+    ivs, conns = [], []
+    for line in out.splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            raise ParseError("not JSON: %r (%s)" % (line, e))
+        if not isinstance(obj, dict) or obj.get("v") != 1:
+            raise ParseError("not a v1 object: %r" % line)
+        if obj.get("type") == "conn":
+            if set(obj) != CONN_KEYS:
+                raise ParseError("conn keys %r" % sorted(obj))
+            if obj["family"] not in (4, 6) or not isinstance(obj["comm"], str):
+                raise ParseError("bad conn %r" % line)
+            for k in ("ts_ns", "pid", "lport", "rport", "rx_bytes",
+                      "tx_bytes"):
+                if not isinstance(obj[k], int) or obj[k] < 0:
+                    raise ParseError("%s not a count: %r" % (k, line))
+            conns.append(obj)
+        elif obj.get("type") == "interval":
+            want = INTERVAL_KEYS | (set() if nosummary else LOAD_KEYS)
+            if set(obj) != want:
+                raise ParseError("interval keys %r, want %r"
+                                 % (sorted(obj), sorted(want)))
+            if obj["rows"] != len(conns):
+                raise ParseError("interval says %d rows, %d came: %r"
+                                 % (obj["rows"], len(conns), line))
+            if any(c["ts_ns"] != obj["ts_ns"] for c in conns):
+                raise ParseError("a conn of another time in %r" % conns)
+            ivs.append(JsonInterval(conns, obj))
+            conns = []
+        else:
+            raise ParseError("unknown type: %r" % line)
+        check_time(obj)
+    if conns:
+        raise ParseError("conns without their interval object: %r" % conns)
+    return ivs
+
+
+def _one_byte_replace(e):
+    return "\ufffd", e.start + 1
+
+
+codecs.register_error("tcptop_json", _one_byte_replace)
+
+
+def json_comm(comm):
+    """A truth comm (surrogateescape) as -j shows it (runtime/json.c):
+    every byte that does not begin or continue valid UTF-8 one U+FFFD (a
+    truncated sequence is one per byte, where Python's "replace" gives
+    one)."""
+    return comm.encode("utf-8", "surrogateescape").decode("utf-8",
+                                                          "tcptop_json")
+
+
+def json_key(c):
+    return (c["family"], c["pid"], c["comm"], c["laddr"], c["lport"],
+            c["raddr"], c["rport"])
+
+
+def json_truth_key(s):
+    return (s["fam"], s["pid"], json_comm(s["comm"]), s["laddr"], s["lport"],
+            s["raddr"], s["rport"])
+
+
+def json_compare(ivs, truth, tag, want=lambda s: True):
+    """compare() for -j, in bytes: every socket of the truth that want()
+    selects shows exactly its bytes (summed over the intervals), the others
+    not at all, and no conn of ours that is not in the truth; a key twice
+    in one interval is an error. Returns a list of problems."""
+    problems, got, expect = [], {}, {}
+    for n, iv in enumerate(ivs):
+        seen = set()
+        for c in iv.conns:
+            if not c["comm"].startswith(tag):
+                continue
+            k = json_key(c)
+            if k in seen:
+                problems.append("interval %d shows %r twice" % (n, k))
+            seen.add(k)
+            g = got.setdefault(k, [0, 0])
+            g[0] += c["rx_bytes"]
+            g[1] += c["tx_bytes"]
+    for s in truth["sockets"]:
+        k = json_truth_key(s)
+        e = expect.setdefault(k, {"sent": 0, "recv": 0, "want": want(s),
+                                  "role": s["role"]})
+        e["sent"] += s["sent"]      # a port used again: one row, summed
+        e["recv"] += s["recv"]
+    for k, e in expect.items():
+        g = got.get(k)
+        if not e["want"] or e["sent"] + e["recv"] == 0:
+            if g is not None:
+                problems.append("conn should not show: %r -> %r" % (k, g))
+        elif g is None:
+            problems.append("missing conn %r (truth sent %d recv %d)"
+                            % (k, e["sent"], e["recv"]))
+        elif g != [e["recv"], e["sent"]]:
+            problems.append("%s %r: rx_bytes %d tx_bytes %d, truth recv %d "
+                            "sent %d" % (e["role"], k, g[0], g[1], e["recv"],
+                                         e["sent"]))
+    for k, g in got.items():
+        if k not in expect:
+            problems.append("conn of ours not in the truth: %r -> %r" % (k, g))
+    return problems
+
+
+def assert_json_exact(ivs, truth, tag, **kw):
+    problems = json_compare(ivs, truth, tag, **kw)
+    assert not problems, "%d problems:\n%s" % (len(problems),
+                                               "\n".join(problems[:60]))
+
+
+def json_banner(err, interval):
+    """-j's stderr starts with the banner, alone on its line."""
+    return err.startswith(
+        "Tracing... Output every %d secs. Hit Ctrl-C to end\n" % interval)
+
+
 # ----------------------------------------------------------------- the tool
 
 class Tool:
@@ -178,6 +348,8 @@ class Tool:
 
     def __init__(self, args, ready="Tracing...", timeout=90):
         self.argv = [TCPTOP] + [str(a) for a in args]
+        # -j prints its banner on stderr (stdout is JSON only).
+        self.json = "-j" in self.argv or "--json" in self.argv
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self._out, self._err = bytearray(), bytearray()
@@ -211,13 +383,17 @@ class Tool:
     def err(self):
         return bytes(self._err).decode("utf-8", "surrogateescape")
 
+    def _seen(self, needle):
+        return needle in (self.err if self.json and needle == "Tracing..."
+                          else self.out)
+
     def wait_for(self, needle, timeout):
         end = time.monotonic() + timeout
-        while needle not in self.out:
+        while not self._seen(needle):
             if self.proc.poll() is not None:
                 for t in self._threads:
                     t.join(5)
-                if needle in self.out:
+                if self._seen(needle):
                     return
                 raise AssertionError("%s exited %s before %r:\n%s\n%s" % (
                     self.argv, self.proc.returncode, needle, self.out,

@@ -3,11 +3,13 @@ BPF text changes with (the --ebpf tests and the verifier matrix use them)."""
 
 METHODS = ["kprobe", "tracepoint", "fentry"]
 
-# tcptop: CG and MNT stand for pinned map paths (with_paths).
+# tcptop: CG and MNT stand for pinned map paths, CGDIR for a cgroup v2
+# directory (with_paths).
 TCPTOP_FLAG_SETS = [
     [], ["-p", "181"], ["-4"], ["-6"], ["-p", "4242", "-6"],
     ["--cgroupmap", "CG"], ["--mntnsmap", "MNT"],
-    ["--cgroupmap", "CG", "--mntnsmap", "MNT", "-4", "-p", "7"]]
+    ["--cgroupmap", "CG", "--mntnsmap", "MNT", "-4", "-p", "7"],
+    ["-c", "CGDIR"], ["-c", "CGDIR", "--cgroupmap", "CG", "-6"]]
 
 
 def with_paths(flags, paths):

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Unit tests for tcptop's report: merge, sort, format, fit to screen. */
+/*
+ * Unit tests for tcptop's report: merge, sort, format, fit to screen, JSON
+ * lines.
+ */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -181,11 +184,48 @@ static void test_fit(void)
 	rows_free(&v6);
 }
 
+static void test_json(void)
+{
+	static char buf[1 << 12];
+	struct report_opts o = { .max_rows = 1 };
+	struct timespec end = { .tv_sec = 1700000000, .tv_nsec = 123456789 };
+	struct rows v4 = { 0 }, v6 = { 0 };
+	struct row a = mkrow(AF_INET, 7, "a\xff\"b", "10.0.0.1", 22,
+			     "10.0.0.2", 50000);
+	struct row b = mkrow(AF_INET, 8, "b", "10.0.0.1", 23, "10.0.0.2", 1);
+	struct row c = mkrow(AF_INET6, 9, "c", "::1", 443, "::ffff:1.2.3.4", 2);
+	FILE *f;
+
+	rows_add(&v4, &a, 1025, 3);
+	rows_add(&v4, &b, 1, 0);
+	rows_add(&v6, &c, 0, 1023);
+	rows_finish(&v4, SORT_ALL);
+	rows_finish(&v6, SORT_ALL);
+	/* -r 1: one row per table; exact bytes; the summary last. */
+	f = fmemopen(buf, sizeof(buf), "w");
+	CHECK(report_json(f, &o, &end, "0.00 0.01 1.50 2/86 4996\n", 3, &v4,
+			  &v6) == 0);
+	fclose(f);
+	CHECK_STR(buf,
+		  "{\"v\":1,\"type\":\"conn\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"pid\":7,\"comm\":\"a\\ufffd\\\"b\",\"family\":4,\"laddr\":\"10.0.0.1\",\"lport\":22,\"raddr\":\"10.0.0.2\",\"rport\":50000,\"rx_bytes\":3,\"tx_bytes\":1025}\n"
+		  "{\"v\":1,\"type\":\"conn\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"pid\":9,\"comm\":\"c\",\"family\":6,\"laddr\":\"::1\",\"lport\":443,\"raddr\":\"::ffff:1.2.3.4\",\"rport\":2,\"rx_bytes\":1023,\"tx_bytes\":0}\n"
+		  "{\"v\":1,\"type\":\"interval\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"load1\":0.00,\"load5\":0.01,\"load15\":1.50,\"tasks_running\":2,\"tasks_total\":86,\"rows\":2,\"dropped\":3}\n");
+	/* -S: no load; an empty interval is its summary alone. */
+	o = (struct report_opts){ .nosummary = true };
+	rows_free(&v4);
+	rows_free(&v6);
+	f = fmemopen(buf, sizeof(buf), "w");
+	CHECK(report_json(f, &o, &end, "", 0, &v4, &v6) == 0);
+	fclose(f);
+	CHECK_STR(buf, "{\"v\":1,\"type\":\"interval\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"rows\":0,\"dropped\":0}\n");
+}
+
 int main(void)
 {
 	test_merge_and_sort();
 	test_format();
 	test_comm_characters();
 	test_fit();
+	test_json();
 	return unit_done("test_report");
 }
