@@ -37,7 +37,8 @@ import pytest
 from lib.bpf import held_bpf_objects, map_update, pin_map, still_present
 from lib.paths import TCPTOP
 from lib.tcptop_live import (
-    CLEAR, KiB, LOADAVG_RE, Tool, Traffic, assert_exact, cgroup2_root, compare,
+    CLEAR, KiB, LOADAVG_RE, Cgroups, Tool, Traffic, assert_exact, cgroup2_root,
+    compare,
     exchange, new_tag, ours, parse, start_tools, stop_single, tool_sums,
     traced, truth_key, truth_value, wait_gone)
 
@@ -388,39 +389,6 @@ def test_cgroupmap_filter():
                 pass
         wait_gone(left)
         os.rmdir(cg)
-
-
-class Cgroups:
-    """Fresh cgroup v2 directories under the root; removed at exit, their
-    processes killed first."""
-
-    def __init__(self):
-        self.root = cgroup2_root()
-        if self.root is None:
-            pytest.fail("no cgroup v2 hierarchy mounted (mount -t cgroup2 "
-                        "none /sys/fs/cgroup/unified)")
-        self.dirs = []
-
-    def make(self, *parts):
-        d = os.path.join(self.root, *parts)
-        os.mkdir(d)
-        self.dirs.append(d)
-        return d
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for d in reversed(self.dirs):
-            with open(os.path.join(d, "cgroup.procs")) as f:
-                left = [int(p) for p in f.read().split()]
-            for p in left:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            wait_gone(left)
-            os.rmdir(d)
 
 
 @pytest.mark.parametrize("start", ["no-cache", "warm"])

@@ -670,6 +670,39 @@ def cgroup2_root():
     return None
 
 
+class Cgroups:
+    """Fresh cgroup v2 directories under the root; removed at exit, their
+    processes killed first."""
+
+    def __init__(self):
+        self.root = cgroup2_root()
+        if self.root is None:
+            raise AssertionError("no cgroup v2 hierarchy mounted (mount -t cgroup2 "
+                        "none /sys/fs/cgroup/unified)")
+        self.dirs = []
+
+    def make(self, *parts):
+        d = os.path.join(self.root, *parts)
+        os.mkdir(d)
+        self.dirs.append(d)
+        return d
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for d in reversed(self.dirs):
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                left = [int(p) for p in f.read().split()]
+            for p in left:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            wait_gone(left)
+            os.rmdir(d)
+
+
 def wait_gone(pids, timeout=10):
     """Whether all of pids have exited within timeout seconds."""
     return wait_until(lambda: not any(os.path.exists("/proc/%d" % p)

@@ -16,8 +16,8 @@ import types
 import pytest
 
 from lib.progcache import check_warm_start, objects, once
-from lib.tcptop_live import (KiB, Traffic, assert_exact, exchange, new_tag,
-                             ours, parse, start_tools, stop_single)
+from lib.tcptop_live import (Cgroups, KiB, Traffic, assert_exact, exchange,
+                             new_tag, ours, parse, start_tools, stop_single)
 
 METHODS = os.environ.get("VM_TCPTOP_METHODS", "").split()
 AUTO = os.environ.get("VM_TCPTOP_AUTO", "")
@@ -87,16 +87,20 @@ def run(request):
     r.method = method
     r.tag, r.ltag = new_tag(), new_tag()
     att = ["--attach", method]
-    with Traffic(cases_plan(r.tag)) as tr:
+    # The cases run in a cgroup v2 directory, for the -c instance; the
+    # lossless traffic runs outside it.
+    with Cgroups() as cgs, Traffic(cases_plan(r.tag), cgroup=cgs.make(
+            "tcptop_vm_%s_%d" % (method, os.getpid()))) as tr:
         r.target = tr.pid(0, "client")
+        cg = att + ["-C", "-S", "-c", cgs.dirs[0], "600"]
         if method == "auto":
             # -v: the method (stderr) and the program (stdout), then run.
-            arg_lists = [att + ["-v", "-C", "-S", "600"]]
+            arg_lists = [att + ["-v", "-C", "-S", "600"], cg]
         else:
             arg_lists = [att + ["-C", "-S", "600"],
                          att + ["-C", "-S", "-4", "-p", r.target, "600"],
                          att + ["-C", "-S", "-6", "600"],
-                         att + ["-C", "-S", "1"]]
+                         att + ["-C", "-S", "1"], cg]
         tools = start_tools(arg_lists, timeout=START_TIMEOUT)
         try:
             r.objects = objects(tools[0].proc.pid)
@@ -106,6 +110,9 @@ def run(request):
                     r.ltruth = lt.run()
             r.results = []
             for t in tools:
+                if "-c" in t.argv:
+                    r.cg_result = stop_single(t)[0]
+                    continue
                 if t.argv[-1] == "1":
                     rc, out, err = t.stop(signal.SIGINT)
                     assert rc == 0 and not err.strip(), err
@@ -191,14 +198,28 @@ def test_connection_before_start(run):
     check(run, [5], rx_ok=rx_ok)
 
 
+def whole_run_rx_ok(method):
+    """A received-KiB check for the whole run: exact, but for the first
+    read of pair 5's client (first_read_ok)."""
+    ok = first_read_ok(method)
+    if not ok:
+        return None
+    return lambda s, rx: ok(s, rx) if s["pair"] == 5 and \
+        s["role"] == "client" else rx == s["recv"] // KiB
+
+
 def test_whole_run_exact(run):
     """Every row of the run at once: nothing missing, nothing extra."""
-    ok = first_read_ok(run.method)
-    rx_ok = None
-    if ok:
-        rx_ok = lambda s, rx: ok(s, rx) if s["pair"] == 5 and \
-            s["role"] == "client" else rx == s["recv"] // KiB
-    assert_exact([run.results[0]], run.truth, run.tag, rx_ok=rx_ok)
+    assert_exact([run.results[0]], run.truth, run.tag,
+                 rx_ok=whole_run_rx_ok(run.method))
+
+
+def test_cgroup_dir_filter(run):
+    """-c DIR, with the cases' processes in DIR: every row of theirs, as
+    without -c; the lossless traffic, outside DIR (methods only), none."""
+    assert_exact([run.cg_result], run.truth, run.tag,
+                 rx_ok=whole_run_rx_ok(run.method))
+    assert not ours(run.cg_result.rows, run.ltag)
 
 
 @pytest.mark.parametrize("run", METHODS, indirect=True)
@@ -214,13 +235,9 @@ def test_pid_and_ipv4_filter(run):
 def test_ipv6_filter(run):
     iv = run.results[2]
     assert iv.v4 is None
-    ok = first_read_ok(run.method)
-    rx_ok = None
-    if ok:
-        rx_ok = lambda s, rx: ok(s, rx) if s["pair"] == 5 and \
-            s["role"] == "client" else rx == s["recv"] // KiB
     assert_exact([iv], run.truth, run.tag,
-                 want=lambda s: s["fam"] in (6, 46), rx_ok=rx_ok)
+                 want=lambda s: s["fam"] in (6, 46),
+                 rx_ok=whole_run_rx_ok(run.method))
 
 
 @pytest.mark.parametrize("run", METHODS, indirect=True)
