@@ -1,7 +1,8 @@
 # Makefile for tcptop and tcpconnlat (C, on libbcc).
 #   make              build build/tcptop and build/tcpconnlat
 #   make check        unit tests + all tests (live BPF tests need root)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (tools, man pages, completion)
+#   make uninstall    remove what make install put down
 #   make SANITIZE=1   build with AddressSanitizer/UBSan
 #   make V=1          show commands
 
@@ -22,6 +23,8 @@ VERSION = 0.9.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/sbin
+MANDIR = $(PREFIX)/share/man/man8
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 OUT = build
 OBJ = $(OUT)/obj
 GEN = $(OUT)/gen
@@ -118,12 +121,21 @@ vm-check: all
 bench: all
 	$(Q)bench/run.sh
 
+# Each tool: its binary, man/<tool>.8, and its bash completion, one script
+# for all tools (completion/tcptools.bash) under the first tool's name with
+# a link for each other, as bash-completion loads a command's own file.
+# uninstall removes exactly these.
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPLETIONDIR)
 	$(foreach t,$(TOOLS),install -m 0755 $(OUT)/$(t) $(DESTDIR)$(BINDIR)/$(t);)
+	$(foreach t,$(TOOLS),install -m 0644 man/$(t).8 $(DESTDIR)$(MANDIR)/$(t).8;)
+	install -m 0644 completion/tcptools.bash $(DESTDIR)$(COMPLETIONDIR)/$(firstword $(TOOLS))
+	$(foreach t,$(wordlist 2,$(words $(TOOLS)),$(TOOLS)),\
+		ln -sf $(firstword $(TOOLS)) $(DESTDIR)$(COMPLETIONDIR)/$(t);)
 
 uninstall:
-	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(t);)
+	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(t) $(DESTDIR)$(MANDIR)/$(t).8 \
+		$(DESTDIR)$(COMPLETIONDIR)/$(t);)
 
 clean:
 	rm -rf build build-san tests/__pycache__ tests/lib/__pycache__ \

@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from lib import tcpconnlat_live, tcptop_live
+from lib import helptext, tcpconnlat_live, tcptop_live
+from lib.helptext import OPTION_RE
 from lib.paths import ROOT, TOOLS
 from lib.proc import run
 from lib.require import need
 
 # Documented in the page, not shown by -h (as in bcc's pages).
 HIDDEN = {"--ebpf"}
-OPTION_RE = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*")
 COLUMNS = {
     "tcptop": ["loadavg:"] + tcptop_live.HDR4.split() + tcptop_live.HDR6.split(),
     "tcpconnlat": tcpconnlat_live.header(timestamp=True, lport=True).split(),
@@ -23,31 +23,6 @@ COLUMNS = {
 
 def page_path(tool):
     return os.path.join(ROOT, "man", tool + ".8")
-
-
-def help_entries(tool):
-    """-h's entries, each the set of its names (-p and --pid; a positional's
-    one name), from its sections, not from descriptions or the usage line."""
-    r = run([TOOLS[tool], "-h"])
-    assert r.returncode == 0, r.stderr
-    found, section = [], None
-    for line in r.stdout.splitlines():
-        if line and not line[0].isspace():
-            section = line
-            continue
-        if not line.startswith("  ") or line.startswith("   "):
-            continue            # a description's continuation line
-        entry = re.split(r"\s{2,}", line.strip())[0]
-        if section == "positional arguments:":
-            found.append({entry})
-        elif section == "options:":
-            found.append(set(OPTION_RE.findall(entry)))
-    assert {"-h", "--help"} in found and len(found) > 5, r.stdout
-    return found
-
-
-def help_options(tool):
-    return set().union(*help_entries(tool))
 
 
 def plain(roff):
@@ -94,7 +69,7 @@ def test_sections_are_bccs(tool):
 
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 def test_options_match_help(tool):
-    shown, page = help_options(tool), page_options(tool)
+    shown, page = helptext.options(tool), page_options(tool)
     assert shown - page == set(), "in -h, not in man/%s.8" % tool
     assert page - shown - HIDDEN == set(), "in man/%s.8, not in -h" % tool
     assert HIDDEN <= page
@@ -105,10 +80,10 @@ def test_synopsis_matches_help(tool):
     synopsis = plain(" ".join(sections(tool)["SYNOPSIS"]))
     words = set(OPTION_RE.findall(synopsis)) | set(re.findall(r"\w+", synopsis))
     # The synopsis names each entry once (as -h's usage line does).
-    for names in help_entries(tool):
-        assert names & words, names
+    for entry in helptext.entries(tool):
+        assert entry.names & words, entry
     opts = set(OPTION_RE.findall(synopsis))
-    assert opts - help_options(tool) - HIDDEN == set()
+    assert opts - helptext.options(tool) - HIDDEN == set()
 
 
 @pytest.mark.parametrize("tool", sorted(TOOLS))
