@@ -3,6 +3,7 @@
 #   make check        unit tests + all tests (live BPF tests need root)
 #   make install      PREFIX=/usr/local DESTDIR= (tools, man pages, completion)
 #   make uninstall    remove what make install put down
+#   make deb-check    build, lint, install, use and purge the .deb
 #   make SANITIZE=1   build with AddressSanitizer/UBSan
 #   make V=1          show commands
 
@@ -60,7 +61,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
 # A unit test of a tool's own code links that code.
 test_report_OBJS = tcptop_report
 
-.PHONY: all clean install uninstall check unit-test test bench vm-check fuzz fuzz-smoke
+.PHONY: all clean install uninstall check unit-test test bench vm-check deb-check fuzz fuzz-smoke
 # Objects and generated text are intermediates of pattern rules: keep them,
 # or every make rebuilds everything.
 .SECONDARY:
@@ -117,6 +118,11 @@ test: check
 # attach method each offers (tests/vm/check.sh; about 25 minutes under TCG).
 vm-check: all
 	$(Q)tests/vm/check.sh
+
+# Build the Debian package (debian/), lint it, install it, use it, purge it
+# (scripts/deb-check.sh; about a minute, as root).
+deb-check:
+	$(Q)scripts/deb-check.sh
 
 bench: all
 	$(Q)bench/run.sh
