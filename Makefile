@@ -26,6 +26,7 @@ DESTDIR ?=
 BINDIR = $(PREFIX)/sbin
 MANDIR = $(PREFIX)/share/man/man8
 COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+DOCDIR = $(PREFIX)/share/doc/tcptools
 OUT = build
 OBJ = $(OUT)/obj
 GEN = $(OUT)/gen
@@ -127,21 +128,24 @@ deb-check:
 bench: all
 	$(Q)bench/run.sh
 
-# Each tool: its binary, man/<tool>.8, and its bash completion, one script
-# for all tools (completion/tcptools.bash) under the first tool's name with
-# a link for each other, as bash-completion loads a command's own file.
-# uninstall removes exactly these.
+# Each tool: its binary, man/<tool>.8, doc/<tool>_example.txt, and its
+# bash completion, one script for all tools (completion/tcptools.bash) under
+# the first tool's name with a link for each other, as bash-completion loads
+# a command's own file. uninstall removes exactly these.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPLETIONDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(DOCDIR)
 	$(foreach t,$(TOOLS),install -m 0755 $(OUT)/$(t) $(DESTDIR)$(BINDIR)/$(t);)
 	$(foreach t,$(TOOLS),install -m 0644 man/$(t).8 $(DESTDIR)$(MANDIR)/$(t).8;)
+	$(foreach t,$(TOOLS),install -m 0644 doc/$(t)_example.txt $(DESTDIR)$(DOCDIR)/;)
 	install -m 0644 completion/tcptools.bash $(DESTDIR)$(COMPLETIONDIR)/$(firstword $(TOOLS))
 	$(foreach t,$(wordlist 2,$(words $(TOOLS)),$(TOOLS)),\
 		ln -sf $(firstword $(TOOLS)) $(DESTDIR)$(COMPLETIONDIR)/$(t);)
 
 uninstall:
 	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(t) $(DESTDIR)$(MANDIR)/$(t).8 \
-		$(DESTDIR)$(COMPLETIONDIR)/$(t);)
+		$(DESTDIR)$(COMPLETIONDIR)/$(t) $(DESTDIR)$(DOCDIR)/$(t)_example.txt;)
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-san tests/__pycache__ tests/lib/__pycache__ \
