@@ -121,7 +121,7 @@ vm-check: all
 	$(Q)tests/vm/check.sh
 
 # Build the Debian package (debian/), lint it, install it, use it, purge it
-# (scripts/deb-check.sh; about a minute, as root).
+# (scripts/deb-check.sh; a minute or two, as root).
 deb-check:
 	$(Q)scripts/deb-check.sh
 

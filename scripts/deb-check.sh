@@ -4,14 +4,14 @@
 # warning fails unless debian/ overrides and explains it), installs it with
 # apt, and checks the installed tools: --ebpf, a live `tcptop 1 1` that sees
 # loopback traffic, tcpconnlat --ebpf, man -w for both pages, bash
-# completion loaded on demand for both. Then purges the package and checks
+# completion loaded on demand for both, the example sessions. Then purges the package and checks
 # that nothing is left: not a file it installed, not its dpkg state, not
 # the program cache the tools made in /var/cache/tcptools.
 #
 # Leaves the system as it found it: refuses to run when tcptools is already
 # installed, and puts back a /var/cache/tcptools that existed before. Needs
 # root and what scripts/setup.sh installs; never skips (a missing tool is a
-# failure). About a minute.
+# failure). A minute or two.
 set -euo pipefail
 
 say() { printf 'deb-check: %s\n' "$*" >&2; }
@@ -86,12 +86,19 @@ for t in tcptop tcpconnlat; do
 		fail "man -w $t: $(man -w "$t" 2>&1)"
 	man "$t" 2>/dev/null | grep -q '^OVERHEAD' || fail "man $t does not render"
 done
-got=$(bash -c 'source /usr/share/bash-completion/bash_completion
-	for t in tcptop tcpconnlat; do
-		__load_completion "$t" && complete -p "$t"
-	done')
+# Completion as bash-completion loads it on first use, then driven: the
+# --attach choice that "tr" completes to.
 for t in tcptop tcpconnlat; do
-	grep -q -- "-F _tcptools $t\$" <<<"$got" || fail "no completion for $t: $got"
+	got=$(bash -c 'source /usr/share/bash-completion/bash_completion
+		__load_completion "$1" || exit 1
+		COMP_WORDS=("$1" --attach tr) COMP_CWORD=2
+		$(complete -p "$1" | sed "s/.*-F \([^ ]*\) .*/\1/") "$1" tr --attach
+		echo "${COMPREPLY[*]}"' bash "$t")
+	[ "$got" = tracepoint ] || fail "bash completion of $t --attach tr: '$got'"
+done
+for t in tcptop tcpconnlat; do
+	ls /usr/share/doc/tcptools/"$t"_example.txt* >/dev/null 2>&1 ||
+		fail "no ${t}_example.txt in /usr/share/doc/tcptools"
 done
 
 say "live: tcptop 1 1 during loopback traffic"
