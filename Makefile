@@ -1,7 +1,9 @@
 # Makefile for tcptop and tcpconnlat (C, on libbcc).
 #   make              build build/tcptop and build/tcpconnlat
 #   make check        unit tests + all tests (live BPF tests need root)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (tools, man pages, completion)
+#   make uninstall    remove what make install put down
+#   make deb-check    build, lint, install, use and purge the .deb
 #   make SANITIZE=1   build with AddressSanitizer/UBSan
 #   make V=1          show commands
 
@@ -22,6 +24,9 @@ VERSION = 0.9.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/sbin
+MANDIR = $(PREFIX)/share/man/man8
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+DOCDIR = $(PREFIX)/share/doc/tcptools
 OUT = build
 OBJ = $(OUT)/obj
 GEN = $(OUT)/gen
@@ -57,7 +62,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
 # A unit test of a tool's own code links that code.
 test_report_OBJS = tcptop_report
 
-.PHONY: all clean install uninstall check unit-test test bench vm-check fuzz fuzz-smoke
+.PHONY: all clean install uninstall check unit-test test bench vm-check deb-check fuzz fuzz-smoke
 # Objects and generated text are intermediates of pattern rules: keep them,
 # or every make rebuilds everything.
 .SECONDARY:
@@ -115,15 +120,32 @@ test: check
 vm-check: all
 	$(Q)tests/vm/check.sh
 
+# Build the Debian package (debian/), lint it, install it, use it, purge it
+# (scripts/deb-check.sh; a minute or two, as root).
+deb-check:
+	$(Q)scripts/deb-check.sh
+
 bench: all
 	$(Q)bench/run.sh
 
+# Each tool: its binary, man/<tool>.8, doc/<tool>_example.txt, and its
+# bash completion, one script for all tools (completion/tcptools.bash) under
+# the first tool's name with a link for each other, as bash-completion loads
+# a command's own file. uninstall removes exactly these.
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(DOCDIR)
 	$(foreach t,$(TOOLS),install -m 0755 $(OUT)/$(t) $(DESTDIR)$(BINDIR)/$(t);)
+	$(foreach t,$(TOOLS),install -m 0644 man/$(t).8 $(DESTDIR)$(MANDIR)/$(t).8;)
+	$(foreach t,$(TOOLS),install -m 0644 doc/$(t)_example.txt $(DESTDIR)$(DOCDIR)/;)
+	install -m 0644 completion/tcptools.bash $(DESTDIR)$(COMPLETIONDIR)/$(firstword $(TOOLS))
+	$(foreach t,$(wordlist 2,$(words $(TOOLS)),$(TOOLS)),\
+		ln -sf $(firstword $(TOOLS)) $(DESTDIR)$(COMPLETIONDIR)/$(t);)
 
 uninstall:
-	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(t);)
+	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(BINDIR)/$(t) $(DESTDIR)$(MANDIR)/$(t).8 \
+		$(DESTDIR)$(COMPLETIONDIR)/$(t) $(DESTDIR)$(DOCDIR)/$(t)_example.txt;)
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-san tests/__pycache__ tests/lib/__pycache__ \

@@ -21,6 +21,12 @@ fi
 pkgs=(build-essential pkg-config libbpfcc-dev libbpf-dev linux-headers-amd64
       bpfcc-tools python3-bpfcc python3-pytest nftables iproute2 valgrind
       procps util-linux bpftool)
+# Man pages and completion (tests/test_man.py, tests/test_completion.py):
+# groff and mandoc render and lint the pages, man-db's man -w finds them,
+# bash-completion loads the completion. make deb-check: debhelper builds
+# the package (dpkg-buildpackage, fakeroot), lintian checks it.
+pkgs+=(groff-base mandoc man-db bash-completion debhelper dpkg-dev fakeroot
+       lintian)
 # make fuzz / fuzz-smoke (in make check): clang's libFuzzer.
 pkgs+=(clang libclang-rt-14-dev)
 # make vm-check: Debian's 6.1 (linux-image-amd64) and 6.12 kernels with their

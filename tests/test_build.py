@@ -15,13 +15,25 @@ def test_compiles_with_warnings_as_errors():
 
 
 def test_install_honours_prefix_and_destdir(tmp_path):
+    """make install puts down the tools, their man pages, example sessions
+    and bash completion; make uninstall removes every file and link of
+    them, and the tools' own doc directory."""
     r = run(["make", "-C", ROOT, "install", "PREFIX=/opt/tt",
              "DESTDIR=%s" % tmp_path], timeout=600)
     assert r.returncode == 0, r.stderr
+    prefix = tmp_path / "opt" / "tt"
+    completions = prefix / "share" / "bash-completion" / "completions"
     for tool in ("tcptop", "tcpconnlat"):
-        path = tmp_path / "opt" / "tt" / "sbin" / tool
+        path = prefix / "sbin" / tool
         assert path.is_file() and os.access(path, os.X_OK), path
+        assert (prefix / "share" / "man" / "man8" / (tool + ".8")).is_file()
+        assert (completions / tool).is_file(), tool
+        assert (prefix / "share" / "doc" / "tcptools" /
+                (tool + "_example.txt")).is_file()
+    assert os.readlink(completions / "tcpconnlat") == "tcptop"
     r = run(["make", "-C", ROOT, "uninstall", "PREFIX=/opt/tt",
              "DESTDIR=%s" % tmp_path])
     assert r.returncode == 0, r.stderr
-    assert not any((tmp_path / "opt" / "tt" / "sbin").iterdir())
+    left = [p for p in tmp_path.rglob("*") if not p.is_dir() or p.is_symlink()]
+    assert left == []
+    assert not (prefix / "share" / "doc" / "tcptools").exists()
