@@ -10,10 +10,11 @@
 # themselves. A new option is one entry in one of them.
 
 _tcptools_tcptop_flags='-h --help -C --noclear -S --nosummary -4 --ipv4
-	-6 --ipv6 --no-cache -v --verbose --ebpf'
+	-6 --ipv6 -j --json --no-cache -v --verbose --ebpf'
 declare -gA _tcptools_tcptop_args=(
 	[-p]=pid [--pid]=pid
 	[--cgroupmap]=path [--mntnsmap]=path
+	[-c]=dir [--cgroup]=dir
 	[-s]='all sent received' [--sort]='all sent received'
 	[-r]=word [--rows]=word
 	[--attach]='auto kprobe tracepoint fentry'
