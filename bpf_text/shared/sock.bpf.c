@@ -23,11 +23,6 @@
     bpf_probe_read_kernel(dst, 16, (void *)(sk) + SKC_V6_RCV_SADDR_OFF)
 #define SK_DADDR6(sk, dst) \
     bpf_probe_read_kernel(dst, 16, (void *)(sk) + SKC_V6_DADDR_OFF)
-// inet_sock.inet_sport: the source port, network order (kept when a
-// closing socket gives up its skc_num).
-#define SK_SPORT(sk) SK_READ(sk, INET_SPORT_OFF, u16)
-// The socket's pending error (an errno), as connect() will return it.
-#define SK_ERR(sk) SK_READ(sk, SK_ERR_OFF, int)
 // Not MPTCP's or SCTP's own sockets, which pass the same paths.
 #define SK_IS_TCP(sk) (SK_READ(sk, SK_PROTOCOL_OFF, u16) == IPPROTO_TCP)
 // tcp_sock.copied_seq: how far the application has read.

@@ -2,7 +2,15 @@
 // maps.bpf.c, with the connecting thread kept, and one event for both
 // families that carries it and how the connect ended. The event struct
 // must match struct event in tools/tcpconnlat.h.
-// Follows: shared/btf_kernel.bpf.c. Placeholders: none.
+// Follows: shared/btf_kernel.bpf.c (shared/sock.bpf.c, whose SK_READ the
+// macros below use, comes next).
+// Placeholders: the *_OFF offsets, which runtime/progtext.c fills in.
+
+// inet_sock.inet_sport: the source port, network order (kept when a
+// closing socket gives up its skc_num).
+#define SK_SPORT(sk) SK_READ(sk, INET_SPORT_OFF, u16)
+// The socket's pending error (an errno), as connect() will return it.
+#define SK_ERR(sk) SK_READ(sk, SK_ERR_OFF, int)
 
 // maps.bpf.c's info_t, and the thread id after it (the tests read the
 // first fields of both alike).
