@@ -49,6 +49,8 @@ static const struct {
 	{ "SKC_V6_RCV_SADDR_OFF", "sock", "__sk_common.skc_v6_rcv_saddr" },
 	{ "SKC_V6_DADDR_OFF", "sock", "__sk_common.skc_v6_daddr" },
 	{ "SK_PROTOCOL_OFF", "sock", "sk_protocol" },
+	{ "SK_ERR_OFF", "sock", "sk_err" },
+	{ "INET_SPORT_OFF", "inet_sock", "inet_sport" },
 	{ "TCP_COPIED_SEQ_OFF", "tcp_sock", "copied_seq" },
 };
 

@@ -10,6 +10,9 @@ Modes (--mode):
             or with --plan "4:5000,6:5001", one connect per family:port
   abandon   COUNT nonblocking connects that are closed while still in
             SYN_SENT (run where SYNs to PORT are dropped); one summary line
+  giveup    COUNT nonblocking connects, each closed after HOLD seconds
+            still in SYN_SENT (run where SYNs to PORT are dropped); one
+            line each, its time from connect() to the end of close()
   storm     COUNT fast connects (with --listen), closed with a reset; one
             summary line, no per-connect lines (for the lost-events test)
   simopen   a simultaneous open: sockets on PORT and PORT+1 connect to each
@@ -52,7 +55,14 @@ def one_connect(a, comm):
         # is refused (a refused socket may forget an ephemeral port).
         s.bind((a.host, 0))
         saddr, lport = s.getsockname()[:2]
-        s.settimeout(a.timeout)
+        if a.blocking:
+            # A plain blocking connect(), bounded by SO_SNDTIMEO (Python's
+            # settimeout() polls a nonblocking one and reads SO_ERROR,
+            # which also returns a soft ICMP error at once).
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                         struct.pack("ll", int(a.timeout), 0))
+        else:
+            s.settimeout(a.timeout)
         t0 = time.perf_counter_ns()
         try:
             s.connect((a.host, a.port))
@@ -117,6 +127,25 @@ def do_abandon(a):
     emit({"pid": os.getpid(), "abandoned": done})
 
 
+def do_giveup(a):
+    comm = get_comm()
+    for _ in range(a.count):
+        s = socket.socket(family_of(a.family), socket.SOCK_STREAM)
+        s.bind((a.host, 0))
+        saddr, lport = s.getsockname()[:2]
+        s.setblocking(False)
+        t0 = time.perf_counter_ns()
+        err = s.connect_ex((a.host, a.port))
+        assert err == errno.EINPROGRESS, err
+        time.sleep(a.hold)
+        s.close()
+        t1 = time.perf_counter_ns()
+        emit({"pid": os.getpid(), "tid": threading.get_native_id(),
+              "comm": comm.hex(), "family": a.family, "saddr": saddr,
+              "lport": lport, "daddr": a.host, "dport": a.port,
+              "ms": (t1 - t0) / 1e6, "result": "aborted"})
+
+
 def do_storm(a, listener):
     fam = family_of(a.family)
     end = time.monotonic() + a.timeout
@@ -172,7 +201,8 @@ def do_simopen(a):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--mode", default="connect",
-                   choices=["connect", "abandon", "storm", "simopen"])
+                   choices=["connect", "abandon", "giveup", "storm",
+                            "simopen"])
     p.add_argument("--family", type=int, default=4, choices=[4, 6])
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=0)
@@ -187,6 +217,10 @@ def main():
     p.add_argument("--thread", action="store_true",
                    help="connect from a second thread")
     p.add_argument("--syncnt", type=int, default=0, help="TCP_SYNCNT")
+    p.add_argument("--blocking", action="store_true",
+                   help="a blocking connect() (not Python's timeout mode)")
+    p.add_argument("--hold", type=float, default=0.2,
+                   help="seconds before closing (mode giveup)")
     p.add_argument("--linger0", action="store_true",
                    help="close with a reset (no TIME_WAIT)")
     p.add_argument("--cpu", type=int, default=None,
@@ -220,6 +254,8 @@ def main():
 
     if a.mode == "abandon":
         do_abandon(a)
+    elif a.mode == "giveup":
+        do_giveup(a)
     elif a.mode == "storm":
         do_storm(a, listeners[0])
     elif a.mode == "simopen":

@@ -95,6 +95,7 @@ SAME = {
         ["0x10"], ["1e"], ["."], ["1,5"], ["nan(1)"], ["1e5x"], [""],
         ["-1"], ["-inf"], ["-nan"], ["--bogus"], ["-x"], ["--ebpf=x"],
         ["--attach", "x"], ["--attach=Auto"], [b"\xfe"],
+        ["-j=1"], ["--json=x"], ["--failed=1"], ["-jx"], ["--fail", "x"],
     ],
 }
 
@@ -129,6 +130,8 @@ VALID = {
         ["-p", "1", "--ebpf"], ["--t", "--l", "--v", "--ebpf"], ["--e"],
         ["--attach=auto", "--ebpf"], ["0", "--ebpf"], ["1e-400", "--ebpf"],
         ["--ebpf", "1e10"],
+        ["-j", "--ebpf"], ["--json", "--ebpf"], ["--failed", "--ebpf"],
+        ["--fa", "--j", "--ebpf"], ["-jtL", "--failed", "1", "--ebpf"],
     ],
 }
 

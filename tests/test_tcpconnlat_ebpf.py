@@ -139,3 +139,31 @@ def test_ebpf_pid_is_an_integer():
         assert "if (pid != 181) { return 0; }" in r.stdout
     else:
         assert r.returncode == 2, r.stderr
+
+
+@pytest.mark.parametrize("method,flags,ok", [
+    ("tracepoint", ["-j"], True), ("tracepoint", ["--failed"], True),
+    ("tracepoint", ["-j", "--failed", "-p", "181", "2.5"], True),
+    ("fentry", ["-j"], True), ("fentry", ["--failed"], False),
+    ("kprobe", ["-j"], False), ("kprobe", ["--failed"], False),
+    ("auto", ["-j", "--failed"], True)])
+def test_ebpf_json_failed(method, flags, ok):
+    """-j and --failed switch the BTF programs to ext_maps.bpf.c's event
+    (CONNLAT_EXT, CONNLAT_FAILED); the methods that cannot run them say so
+    in one line, exit 1; the default program has none of it."""
+    r = run([TCPCONNLAT, "--attach", method, "--ebpf"] + flags)
+    if not ok:
+        assert r.returncode == 1 and r.stdout == "", r.stderr
+        assert re.fullmatch(r"tcpconnlat: (-j|--failed) needs the .*\n",
+                            r.stderr), r.stderr
+        return
+    assert r.returncode == 0, r.stderr
+    t = r.stdout
+    assert t.count("#define CONNLAT_EXT\n") == 1
+    assert ("#define CONNLAT_FAILED\n" in t) == ("--failed" in flags)
+    assert "struct event_t {" in t and "struct ipv4_data_t {" not in t
+    assert not re.search(r"\b[A-Z_0-9]+_OFF\b", t), "offset not substituted"
+    assert t.count("pid !=") == (1 if "-p" in flags else 0)
+    plain = run([TCPCONNLAT, "--attach", "tracepoint", "--ebpf"]).stdout
+    assert "CONNLAT_EXT\n" not in plain.replace("#ifdef CONNLAT_EXT\n", "")
+    assert "struct event_t {" not in plain

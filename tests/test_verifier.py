@@ -14,9 +14,8 @@ import pytest
 from lib.bpf import pin_map
 from lib.paths import TOOLS
 from lib.proc import run
-from lib.variants import (METHODS, TCPCONNLAT_KPROBE_VARIANTS,
-                          TCPCONNLAT_VARIANTS, TCPTOP_FLAG_SETS, argv_of,
-                          with_paths)
+from lib.variants import (METHODS, TCPTOP_FLAG_SETS, argv_of,
+                          tcpconnlat_variants, with_paths)
 from lib.require import skip_or_fail
 from lib.tcptop_live import cgroup2_root
 
@@ -31,8 +30,7 @@ def variants(tool, method):
     """(id, argv) of every flag variant of tool's program for method."""
     if tool == "tcptop":
         return [("flags%d" % i, f) for i, f in enumerate(TCPTOP_FLAG_SETS)]
-    vs = TCPCONNLAT_KPROBE_VARIANTS if method == "kprobe" else \
-        TCPCONNLAT_VARIANTS
+    vs = tcpconnlat_variants(method)
     return [("%s-%s" % (" ".join(f), d), argv_of(f, d)) for f, d in vs]
 
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tcpconnlat: the perf events of bpf_text/tcpconnlat_common.bpf.c as user
- * space reads them (the BPF text declares the same structs; the layouts are
+ * tcpconnlat: the perf events of bpf_text/tcpconnlat/maps.bpf.c and
+ * ext_maps.bpf.c as user space reads them (the BPF text declares the same structs; the layouts are
  * pinned here so the two sides cannot drift unnoticed).
  */
 #ifndef TCPCONNLAT_H
@@ -45,5 +45,30 @@ _Static_assert(offsetof(struct ipv6_data, saddr) == 16 &&
 	       offsetof(struct ipv6_data, ip) == 48 &&
 	       offsetof(struct ipv6_data, delta_us) == 64 &&
 	       sizeof(struct ipv6_data) == 96, "ipv6_data_t layout");
+
+/*
+ * struct event_t of ext_maps.bpf.c (-j, --failed): both families, with
+ * the thread and the result.
+ */
+struct event {
+	uint64_t ts_ns;		/* bpf_ktime_get_ns() at the end */
+	uint64_t delta_us;
+	uint32_t pid;
+	uint32_t tid;
+	uint8_t saddr[16];	/* IPv4: the first 4 bytes */
+	uint8_t daddr[16];
+	uint16_t lport;		/* host order */
+	uint16_t dport;
+	uint16_t ip;		/* 4 or 6 */
+	int16_t result;		/* RESULT_OK, an errno, or RESULT_ABORTED */
+	char task[TASK_COMM_LEN];
+};
+#define RESULT_OK	0
+#define RESULT_ABORTED	(-1)	/* closed in SYN_SENT with no error */
+
+_Static_assert(offsetof(struct event, saddr) == 24 &&
+	       offsetof(struct event, lport) == 56 &&
+	       offsetof(struct event, result) == 62 &&
+	       sizeof(struct event) == 80, "event_t layout");
 
 #endif

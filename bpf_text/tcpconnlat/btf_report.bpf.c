@@ -2,9 +2,11 @@
 // report it once the handshake is answered (a SYN-ACK or a reset).
 // Follows: tcpconnlat/maps.bpf.c and shared/sock.bpf.c.
 // Placeholders: FILTER (the PID test), FILTER_FAMILY, DURATION_US under
-// #define MIN_LATENCY.
+// #define MIN_LATENCY. With -j or --failed (#define CONNLAT_EXT), it follows
+// tcpconnlat/ext_maps.bpf.c instead and sends its one event.
 
-static inline int report(void *ctx, struct sock *sk)
+// result: 0 for a completed connect, else how it failed (ext_maps.bpf.c).
+static inline int report(void *ctx, struct sock *sk, int result)
 {
     struct info_t info;
     struct info_t *infop = start.lookup(&sk);
@@ -30,6 +32,32 @@ static inline int report(void *ctx, struct sock *sk)
     }
 #endif
 
+#ifdef CONNLAT_EXT
+    // The source port as inet_sport: a failed connect has already lost
+    // its skc_num when the state changes to CLOSE.
+    struct event_t ev = {.pid = info.pid, .tid = info.tid, .result = result};
+    u16 fam = SK_FAMILY(sk);
+    ev.ts_ns = now;
+    ev.delta_us = delta_us;
+    ev.lport = ntohs(SK_SPORT(sk));
+    ev.dport = ntohs(SK_DPORT(sk));
+    if (fam == AF_INET) {
+        u32 a4 = SK_SADDR4(sk);
+        ev.ip = 4;
+        __builtin_memcpy(ev.saddr, &a4, sizeof(a4));
+        a4 = SK_DADDR4(sk);
+        __builtin_memcpy(ev.daddr, &a4, sizeof(a4));
+    } else if (fam == AF_INET6) {
+        ev.ip = 6;
+        SK_SADDR6(sk, ev.saddr);
+        SK_DADDR6(sk, ev.daddr);
+    } else {
+        return 0;
+    }
+    __builtin_memcpy(&ev.task, info.task, sizeof(ev.task));
+    events.perf_submit(ctx, &ev, sizeof(ev));
+    return 0;
+#else
     u16 family = SK_FAMILY(sk), lport = SK_LPORT(sk), dport = SK_DPORT(sk);
 
     if (family == AF_INET) {
@@ -55,16 +83,21 @@ static inline int report(void *ctx, struct sock *sk)
         ipv6_events.perf_submit(ctx, &data6, sizeof(data6));
     }
     return 0;
+#endif
 }
 
 // The connecting task, at the start of the connect: who and when.
 static inline int record_start(struct sock *sk)
 {
-    u32 pid = bpf_get_current_pid_tgid() >> 32;
+    u64 pid_tgid = bpf_get_current_pid_tgid();
+    u32 pid = pid_tgid >> 32;
     FILTER
     u16 family = SK_FAMILY(sk);
     FILTER_FAMILY
     struct info_t info = {.pid = pid};
+#ifdef CONNLAT_EXT
+    info.tid = (u32)pid_tgid;
+#endif
     info.ts = bpf_ktime_get_ns();
     bpf_get_current_comm(&info.task, sizeof(info.task));
     start.update(&sk, &info);

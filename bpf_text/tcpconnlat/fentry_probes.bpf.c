@@ -27,5 +27,5 @@ KFUNC_PROBE(tcp_rcv_state_process, struct sock *sk)
 {
     if (SK_STATE(sk) != TCP_SYN_SENT)
         return 0;
-    return report(ctx, sk);
+    return report(ctx, sk, 0);
 }

@@ -45,6 +45,8 @@ TCPCONNLAT_EXAMPLES = """examples:
     ./tcpconnlat -4        # trace IPv4 family only
     ./tcpconnlat -6        # trace IPv6 family only
     ./tcpconnlat --attach tracepoint  # use stable tracepoints
+    ./tcpconnlat -j        # JSON lines, one object per connect
+    ./tcpconnlat --failed  # also failed connects, with a RESULT
 """
 
 ATTACH_CHOICES = ["auto", "kprobe", "tracepoint", "fentry"]
@@ -147,6 +149,10 @@ def tcpconnlat_parser(prog="tcpconnlat"):
         help="trace this PID only")
     parser.add_argument("-L", "--lport", action="store_true",
         help="include LPORT on output")
+    parser.add_argument("-j", "--json", action="store_true",
+        help="print JSON lines (one object per line) instead of text")
+    parser.add_argument("--failed", action="store_true",
+        help="also show connects that fail, with a RESULT (tracepoint method)")
     _add_family_group(parser)
     parser.add_argument("duration_ms", nargs="?", default=0,
         type=positive_float,

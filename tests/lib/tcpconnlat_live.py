@@ -5,7 +5,10 @@ slow, refused or unanswered (for a lib.netns.Netns); the ground-truth client
 
 All traffic stays inside network namespaces (on their loopback).
 """
+import codecs
+import datetime
 import json
+import os
 import re
 import select
 import struct
@@ -49,12 +52,14 @@ def drop_all_syns(port):
             "    tcp dport %d tcp flags & (syn|ack) == syn drop\n  }\n}\n" % port)
 
 
-def reject_icmp(port):
-    """nft rules refusing connects to port with ICMP port unreachable."""
+def reject_icmp(port, kind="port-unreachable"):
+    """nft rules refusing connects to port with an ICMP error of kind
+    (nft's icmpx: port-unreachable, host-unreachable, admin-prohibited,
+    no-route; ICMP or ICMPv6 by the connect's family)."""
     return ("table inet connlat {\n"
             "  chain out { type filter hook output priority 0; policy accept;\n"
-            "    tcp dport %d tcp flags & (syn|ack) == syn reject with icmpx port-unreachable\n"
-            "  }\n}\n" % port)
+            "    tcp dport %d tcp flags & (syn|ack) == syn reject with icmpx %s\n"
+            "  }\n}\n" % (port, kind))
 
 
 def client_argv(ns=None, **kw):
@@ -121,9 +126,10 @@ def wait_for_all(bg, recs, timeout=30, **fmt):
                    timeout=timeout, **fmt)
 
 
-def parse_event(line, timestamp=False, lport=False):
+def parse_event(line, timestamp=False, lport=False, failed=False):
     """One event line -> dict, by the original's column layout:
-    [%-9.3f]%-7d %-12.12s %-2d %-16s [%-6d ]%-16s %-5d %.2f"""
+    [%-9.3f]%-7d %-12.12s %-2d %-16s [%-6d ]%-16s %-5d %.2f
+    (--failed: %-9.2f %s, the RESULT last)"""
     e = {"line": line}
     if timestamp:
         e["time"] = float(line[:9])
@@ -142,30 +148,112 @@ def parse_event(line, timestamp=False, lport=False):
     lat = rest.pop(0)
     assert re.fullmatch(r"\d+\.\d\d", lat), line
     e["lat"] = float(lat)
+    if failed:
+        e["result"] = rest.pop(0)
     assert not rest, line
     return e
 
 
-def events(out, timestamp=False, lport=False):
+def events(out, timestamp=False, lport=False, failed=False):
     """The event lines after the header, parsed."""
-    head = out.find(HEADER)
+    needle = FAILED_HEADER if failed else HEADER
+    head = out.find(needle)
     if head < 0:
         return []
-    body = out[head + len(HEADER):]
+    body = out[head + len(needle):]
     lines = body.split("\n")[:-1]      # the last piece may be incomplete
-    return [parse_event(l, timestamp, lport) for l in lines if l]
+    return [parse_event(l, timestamp, lport, failed) for l in lines if l]
 
 
-def header(timestamp=False, lport=False):
-    """The original's header line."""
+def header(timestamp=False, lport=False, failed=False):
+    """The original's header line (--failed: RESULT last)."""
     h = "%-9s" % "TIME(s)" if timestamp else ""
     if lport:
-        h += "%-7s %-12s %-2s %-16s %-6s %-16s %-5s %s" % (
-            "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT", "LAT(ms)")
+        h += "%-7s %-12s %-2s %-16s %-6s %-16s %-5s " % (
+            "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT")
     else:
-        h += "%-7s %-12s %-2s %-16s %-16s %-5s %s" % (
-            "PID", "COMM", "IP", "SADDR", "DADDR", "DPORT", "LAT(ms)")
-    return h
+        h += "%-7s %-12s %-2s %-16s %-16s %-5s " % (
+            "PID", "COMM", "IP", "SADDR", "DADDR", "DPORT")
+    return h + ("%-9s %s" % ("LAT(ms)", "RESULT") if failed else "LAT(ms)")
+
+
+FAILED_HEADER = "RESULT\n"
+
+
+# --- -j -------------------------------------------------------------------
+
+def wait_stderr(bg, needle, timeout=60):
+    """Read the tool's stderr until needle appears (-j: the header is there,
+    once tracing is live); what was read is kept in bg.err_seen."""
+    bg.err_seen = getattr(bg, "err_seen", "")
+    fd = bg.proc.stderr.fileno()
+    end = time.monotonic() + timeout
+    while needle not in bg.err_seen:
+        left = end - time.monotonic()
+        assert left > 0, "timeout waiting for %r: %s" % (needle, bg.err_seen)
+        r, _, _ = select.select([fd], [], [], min(left, 0.1))
+        if r:
+            chunk = os.read(fd, 65536)
+            assert chunk, "tool ended: %s" % bg.err_seen
+            bg.err_seen += chunk.decode(errors="replace")
+
+
+def json_tool(args=(), method="tracepoint", **kw):
+    """tcpconnlat -j, once live (its header on stderr)."""
+    bg = tool(["-j"] + list(args), method=method, wait=False, **kw)
+    wait_stderr(bg, "LAT(ms)")
+    return bg
+
+
+def json_records(out):
+    """Every complete line of stdout, each parsed as JSON on its own."""
+    return [json.loads(l) for l in out.split("\n")[:-1]]
+
+
+def wait_for_records(bg, recs, timeout=30):
+    """Wait until every client connect has its JSON record."""
+    end = time.monotonic() + timeout
+    while not all(records_for(json_records(bg.out), r) for r in recs):
+        if time.monotonic() > end or not bg.read_some(0.1):
+            return
+
+
+def records_for(objs, rec):
+    """The tool's JSON records for one client connect."""
+    return [o for o in objs if o["pid"] == rec["pid"] and
+            o["lport"] == rec["lport"] and o["dport"] == rec["dport"] and
+            o["saddr"] == rec["saddr"] and o["family"] == rec["family"]]
+
+
+codecs.register_error("per_byte", lambda e: ("\ufffd", e.start + 1))
+
+
+def json_comm(comm_hex):
+    """A COMM as -j gives it: whole, each byte that is not part of valid
+    UTF-8 replaced by U+FFFD (runtime/json.c)."""
+    return bytes.fromhex(comm_hex).decode("utf-8", "per_byte")
+
+
+def check_record(o, rec, failed=False):
+    """Every field of a JSON record against what the client saw."""
+    assert o["v"] == 1 and o["type"] == "connect", o
+    for k in ("pid", "tid", "family", "saddr", "lport", "daddr", "dport"):
+        assert o[k] == rec[k], (k, o, rec)
+    assert o["comm"] == json_comm(rec["comm"]), (o, rec)
+    assert type(o["lat_us"]) is int and type(o["lat_ms"]) in (int, float), o
+    assert abs(o["lat_ms"] - o["lat_us"] / 1000) < 0.0006, o
+    # The tool's interval lies inside the client's connect() call.
+    assert 0 <= o["lat_ms"] <= rec["ms"] + 0.01, (o, rec)
+    # time is ts_ns in RFC 3339 (to the microsecond), near now.
+    sec, ns = divmod(o["ts_ns"], 10 ** 9)
+    t = datetime.datetime.fromtimestamp(sec, datetime.timezone.utc)
+    assert o["time"] == t.strftime("%Y-%m-%dT%H:%M:%S") + ".%06dZ" % (
+        ns // 1000), o
+    assert abs(o["ts_ns"] / 1e9 - time.time()) < 300, o
+    if failed:
+        assert o["result"] == rec["result"], (o, rec)
+    else:
+        assert "result" not in o, o
 
 
 def shown_comm(comm_hex):

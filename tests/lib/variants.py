@@ -26,6 +26,21 @@ TCPCONNLAT_VARIANTS = [(pid + fam, dur) for pid in ([], ["-p", "181"])
 TCPCONNLAT_KPROBE_VARIANTS = [(f, d) for f, d in TCPCONNLAT_VARIANTS
                               if "-4" not in f and "-6" not in f]
 
+# -j and --failed change the BTF methods' programs (#define CONNLAT_EXT,
+# CONNLAT_FAILED); kprobe refuses both, fentry --failed.
+TCPCONNLAT_EXT_VARIANTS = [(["-j"], None), (["-j", "-p", "181", "-6"], "2.5"),
+                           (["--failed"], None),
+                           (["--failed", "-j", "-4"], "2.5")]
+
+
+def tcpconnlat_variants(method):
+    """tcpconnlat's (flags, duration_ms) variants that method runs."""
+    if method == "kprobe":
+        return TCPCONNLAT_KPROBE_VARIANTS
+    return TCPCONNLAT_VARIANTS + [
+        (f, d) for f, d in TCPCONNLAT_EXT_VARIANTS
+        if method == "tracepoint" or "--failed" not in f]
+
 
 def argv_of(flags, dur):
     """tcpconnlat's arguments for a (flags, duration_ms) variant."""
