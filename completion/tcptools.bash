@@ -20,8 +20,8 @@ declare -gA _tcptools_tcptop_args=(
 	[--attach]='auto kprobe tracepoint fentry'
 )
 
-_tcptools_tcpconnlat_flags='-h --help -t --timestamp -L --lport -4 --ipv4
-	-6 --ipv6 -v --verbose --no-cache --ebpf'
+_tcptools_tcpconnlat_flags='-h --help -t --timestamp -L --lport -j --json
+	--failed -4 --ipv4 -6 --ipv6 -v --verbose --no-cache --ebpf'
 declare -gA _tcptools_tcpconnlat_args=(
 	[-p]=pid [--pid]=pid
 	[--attach]='auto kprobe tracepoint fentry'
