@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from lib.paths import ROOT, SAN_BUILD
+from lib.paths import ROOT, SAN_BUILD, TCPTOP
 from lib.proc import run
 from lib.require import skip_or_fail
 
@@ -36,3 +36,15 @@ def san_build():
     r = run(["make", "-C", ROOT, "SANITIZE=1"], timeout=600)
     assert r.returncode == 0, r.stderr
     return SAN_BUILD
+
+
+@pytest.fixture
+def tcptop_live_but_parser(request):
+    """For tcptop's live modules: every test is live (root, the built tool)
+    except the output parser's own checks (test_parser_*)."""
+    if request.node.name.startswith("test_parser"):
+        return
+    request.getfixturevalue("live")
+    if not os.access(TCPTOP, os.X_OK):
+        pytest.fail("no tcptop binary at %s (run make, or set TOOLS_BUILD)"
+                    % TCPTOP)

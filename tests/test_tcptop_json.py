@@ -9,27 +9,19 @@ instant, an interval's conn objects then its interval object with their
 number in "rows".
 """
 import json
-import os
 import signal
 import time
 
 import pytest
 
-from lib.paths import TCPTOP
 from lib.tcptop_live import (
     KiB, ParseError, Tool, Traffic, assert_json_exact, exchange, json_banner,
-    json_truth_key, new_tag, parse_json, start_tools, truth_value)
+    json_truth_key, new_tag, open_and_counted, parse_json, start_tools,
+    truth_value)
 
 
-@pytest.fixture(autouse=True)
-def _live_binary(request):
-    """Live (root, the built tool) but for the parser's own checks."""
-    if request.node.name.startswith("test_parser"):
-        return
-    request.getfixturevalue("live")
-    if not os.access(TCPTOP, os.X_OK):
-        pytest.fail("no tcptop binary at %s (run make, or set TOOLS_BUILD)"
-                    % TCPTOP)
+# Live (root, the built tool) but for the parser's own checks.
+pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
 
 
 CONN = {"v": 1, "type": "conn", "time": "2026-01-02T03:04:05.123456Z",
@@ -182,16 +174,8 @@ def test_intervals_and_count():
     plan = {"tag": tag, "timeout": 60, "pairs": [
         {"kind": "rpc", "conns": [{"fam": f}], "msgs": msgs,
          "duration": 3.5, "gap": 0.005} for f in (4, 6)]}
-    with Traffic(plan) as tr:
-        tool, counted = start_tools([["-j", "-S", "1"],
-                                     ["-j", "-S", "1", "3"]])
-        try:
-            truth = tr.run()
-            rc, out, err = tool.stop(signal.SIGINT)
-            crc, cout, cerr = counted.wait(30)
-        finally:
-            tool.kill()
-            counted.kill()
+    truth, (rc, out, err), (crc, cout, cerr) = open_and_counted(
+        plan, ["-j", "-S", "1"], ["-j", "-S", "1", "3"])
     assert rc == 0 and crc == 0, (err, cerr)
     assert json_banner(err, 1) and json_banner(cerr, 1), (err, cerr)
     ivs = parse_json(out, nosummary=True)

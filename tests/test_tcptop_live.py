@@ -37,22 +37,13 @@ import pytest
 from lib.bpf import held_bpf_objects, map_update, pin_map, still_present
 from lib.paths import TCPTOP
 from lib.tcptop_live import (
-    CLEAR, KiB, LOADAVG_RE, Cgroups, Tool, Traffic, assert_exact, cgroup2_root,
-    compare,
-    exchange, new_tag, ours, parse, start_tools, stop_single, tool_sums,
-    traced, truth_key, truth_value, wait_gone)
+    CLEAR, KiB, LOADAVG_RE, Cgroups, Tool, Traffic, assert_exact, compare,
+    open_and_counted, exchange, new_tag, ours, parse, stop_single,
+    tool_sums, traced, truth_key, truth_value)
 
 
-@pytest.fixture(autouse=True)
-def _live_binary(request):
-    """Every test here is live (root, the built tool) except the parser's
-    own checks (test_parser_*)."""
-    if request.node.name.startswith("test_parser"):
-        return
-    request.getfixturevalue("live")
-    if not os.access(TCPTOP, os.X_OK):
-        pytest.fail("no tcptop binary at %s (run make, or set TOOLS_BUILD)"
-                    % TCPTOP)
+# Live (root, the built tool) but for the parser's own checks.
+pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
 
 
 # ------------------------------------------------- the parser, checked first
@@ -363,32 +354,20 @@ def test_cgroupmap_filter():
     """--cgroupmap: a pinned hash (u64 cgroup id -> u64) holding the id of
     a fresh cgroup v2 directory (its inode number); the traffic that runs in
     that cgroup shows, the same traffic outside does not."""
-    root = cgroup2_root()
-    if root is None:
-        pytest.fail("no cgroup v2 hierarchy mounted (mount -t cgroup2 none "
-                    "/sys/fs/cgroup/unified)")
     name = "tcptop_test_cg_%d" % os.getpid()
-    cg = os.path.join(root, name)
     pin = "/sys/fs/bpf/" + name
-    os.mkdir(cg)
-    try:
-        pin_map(name, 8, 8, "cgroupset")
-        map_update(("pinned", pin), os.stat(cg).st_ino.to_bytes(8, "little"),
-                   (1).to_bytes(8, "little"))
-        filtered_run(["-C", "-S", "--cgroupmap", pin, "60"],
-                     {"cgroup": cg}, lambda inside: None)
-    finally:
-        if os.path.exists(pin):
-            os.unlink(pin)
-        with open(os.path.join(cg, "cgroup.procs")) as f:
-            left = [int(p) for p in f.read().split()]
-        for p in left:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        wait_gone(left)
-        os.rmdir(cg)
+    with Cgroups() as cgs:
+        cg = cgs.make(name)
+        try:
+            pin_map(name, 8, 8, "cgroupset")
+            map_update(("pinned", pin),
+                       os.stat(cg).st_ino.to_bytes(8, "little"),
+                       (1).to_bytes(8, "little"))
+            filtered_run(["-C", "-S", "--cgroupmap", pin, "60"],
+                         {"cgroup": cg}, lambda inside: None)
+        finally:
+            if os.path.exists(pin):
+                os.unlink(pin)
 
 
 @pytest.mark.parametrize("start", ["no-cache", "warm"])
@@ -466,16 +445,8 @@ def test_lossless_intervals():
     plan = {"tag": tag, "timeout": 60, "pairs": [
         {"kind": "rpc", "conns": [{"fam": f}, {"fam": f}], "msgs": msgs,
          "duration": 4.5, "gap": 0.005} for f in (4, 6, 4)]}
-    with Traffic(plan) as tr:
-        tool, counted = start_tools([["-C", "-S", "1"],
-                                     ["-C", "-S", "1", "3"]])
-        try:
-            truth = tr.run()
-            rc, out, err = tool.stop(signal.SIGINT)
-            crc, cout, cerr = counted.wait(30)
-        finally:
-            tool.kill()
-            counted.kill()
+    truth, (rc, out, err), (crc, cout, cerr) = open_and_counted(
+        plan, ["-C", "-S", "1"], ["-C", "-S", "1", "3"])
     assert rc == 0 and crc == 0, (err, cerr)
     assert not err.strip() and not cerr.strip(), (err, cerr)
     _, ivs = parse(out)

@@ -462,6 +462,22 @@ def traced(tr, arg_lists):
             t.kill()
 
 
+def open_and_counted(plan, open_args, counted_args):
+    """plan's traffic under two instances started at once: one without a
+    count, stopped by SIGINT after the traffic, and one with a count, which
+    must stop by itself: (truth, (rc, out, err) of each)."""
+    with Traffic(plan) as tr:
+        tool, counted = start_tools([open_args, counted_args])
+        try:
+            truth = tr.run()
+            res = tool.stop(signal.SIGINT)
+            cres = counted.wait(30)
+        finally:
+            tool.kill()
+            counted.kill()
+    return truth, res, cres
+
+
 def stop_single(tool, sig=signal.SIGINT, quiet=True):
     """Stop an instance running with a long interval: it must print exactly
     the one interval in progress and exit 0 (quiet: with nothing on
