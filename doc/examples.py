@@ -121,6 +121,12 @@ def tcptop_examples():
         parts.append(session([TCPTOP, "-C", "-S", "-p", str(pid), "1", "1"],
                              run_tool([TCPTOP, "-C", "-S", "-p", str(pid),
                                        "1", "1"])))
+        parts.append(
+            "\n\n-j prints JSON lines instead: one conn object per row (bytes,\n"
+            "not KB), then the interval's summary; -r and -s apply as to the\n"
+            "tables (here 2 rows per family). The banner goes to stderr:\n\n")
+        parts.append(session([TCPTOP, "-j", "-r", "2", "1", "1"],
+                             run_tool([TCPTOP, "-j", "-r", "2", "1", "1"])))
     finally:
         mixed.stop()
     parts.append(
@@ -139,8 +145,12 @@ def tcpconnlat_examples():
 
     def watch(args, connects):
         argv = [TCPCONNLAT] + args
-        bg = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        header = bg.stdout.readline()
+        bg = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        # Live once the header is out: on stdout, or on stderr under -j.
+        header = (bg.stderr if "-j" in args else bg.stdout).readline()
+        if "-j" in args:
+            header = ""
         connects()
         time.sleep(0.5)
         bg.terminate()
@@ -173,6 +183,21 @@ def tcpconnlat_examples():
             "-L adds the local port and -t the time in seconds since the first\n"
             "connect shown:\n\n")
         parts.append(watch(["-L", "-t"], lambda: fast(ns)))
+
+        def with_refused():
+            fast(ns)
+            client(ns, family=4, port=5009, count=1, comm="6e63")   # "nc"
+
+        parts.append(
+            "\n\n--failed also shows connects that fail, with a RESULT column\n"
+            "last: here a connect to port 5009, where nothing listens, is\n"
+            "refused by a reset (ECONNREFUSED); the others are ok:\n\n")
+        parts.append(watch(["--failed"], with_refused))
+        parts.append(
+            "\n\n-j prints one JSON object per connect (the header goes to\n"
+            "stderr), with the thread id, the whole COMM and the latency in\n"
+            "microseconds too; with --failed, a result member:\n\n")
+        parts.append(watch(["-j", "--failed"], with_refused))
         ns.nft(drop_first_syns(5000))
         parts.append(
             "\n\nA minimum duration in ms shows only slower connects. Here\n"
