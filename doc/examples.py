@@ -66,6 +66,11 @@ def session(argv, out):
     return "# %s\n%s" % (" ".join(shown), out)
 
 
+def shown(argv):
+    """argv's session: the prompt line and what the tool printed."""
+    return session(argv, run_tool(argv))
+
+
 def tcptop_examples():
     parts = []
     busy = Traffic("web", [rpc(4, 2000, 60000, 3), rpc(4, 300, 9000),
@@ -77,8 +82,7 @@ def tcptop_examples():
             "tcptop summarizes throughput by host and port. Here a busy host\n"
             "(loopback traffic: a few request/response clients and servers,\n"
             "named webc0..webc3 and webs0..webs3, over IPv4 and IPv6):\n\n")
-        parts.append(session([TCPTOP, "-C", "1", "2"],
-                             run_tool([TCPTOP, "-C", "1", "2"])))
+        parts.append(shown([TCPTOP, "-C", "1", "2"]))
         parts.append(
             "\nEvery interval: the time and load averages, then the IPv4\n"
             "table and the IPv6 table, largest total first. RX_KB and TX_KB\n"
@@ -91,18 +95,15 @@ def tcptop_examples():
             "\n\n"
             "-s sent orders rows by bytes sent, and -r 5 keeps the first 5\n"
             "of each table:\n\n")
-        parts.append(session([TCPTOP, "-C", "-S", "-s", "sent", "-r", "5",
-                              "1", "1"],
-                             run_tool([TCPTOP, "-C", "-S", "-s", "sent", "-r",
-                                       "5", "1", "1"])))
+        parts.append(shown([TCPTOP, "-C", "-S", "-s", "sent", "-r", "5",
+                              "1", "1"]))
         parts.append(
             "\n-S left out the load average line. Rows are in order of TX_KB:\n"
             "whoever sends more comes first (in IPv6 the client webc2, whose\n"
             "requests are larger than the answers).\n"
             "\n\n"
             "-6 traces IPv6 only (and -4 IPv4 only):\n\n")
-        parts.append(session([TCPTOP, "-C", "-S", "-6", "1", "1"],
-                             run_tool([TCPTOP, "-C", "-S", "-6", "1", "1"])))
+        parts.append(shown([TCPTOP, "-C", "-S", "-6", "1", "1"]))
     finally:
         busy.stop()
     mixed = Traffic("v6", [rpc(4, 4000, 4000), rpc(6, 8000, 8000),
@@ -112,26 +113,21 @@ def tcptop_examples():
             "\n\nConnections of an IPv6 socket to an IPv4-mapped address\n"
             "(::ffff:127.0.0.1, pair v6c2/v6s2) are IPv6 connections, in the\n"
             "IPv6 table, as in bcc:\n\n")
-        parts.append(session([TCPTOP, "-C", "-S", "1", "1"],
-                             run_tool([TCPTOP, "-C", "-S", "1", "1"])))
+        parts.append(shown([TCPTOP, "-C", "-S", "1", "1"]))
         pid = server_pid(mixed.ready)
         parts.append(
             "\n\n-p traces one process (here the server v6s0, pid %d):\n\n"
             % pid)
-        parts.append(session([TCPTOP, "-C", "-S", "-p", str(pid), "1", "1"],
-                             run_tool([TCPTOP, "-C", "-S", "-p", str(pid),
-                                       "1", "1"])))
+        parts.append(shown([TCPTOP, "-C", "-S", "-p", str(pid), "1", "1"]))
         parts.append(
             "\n\n-j prints JSON lines instead: one conn object per row (bytes,\n"
             "not KB), then the interval's summary; -r and -s apply as to the\n"
             "tables (here 2 rows per family). The banner goes to stderr:\n\n")
-        parts.append(session([TCPTOP, "-j", "-r", "2", "1", "1"],
-                             run_tool([TCPTOP, "-j", "-r", "2", "1", "1"])))
+        parts.append(shown([TCPTOP, "-j", "-r", "2", "1", "1"]))
     finally:
         mixed.stop()
     parts.append(
-        "\n\nUSAGE message:\n\n" + session([TCPTOP, "-h"],
-                                           run_tool([TCPTOP, "-h"])))
+        "\n\nUSAGE message:\n\n" + shown([TCPTOP, "-h"]))
     return "".join(parts)
 
 
@@ -207,8 +203,7 @@ def tcpconnlat_examples():
         parts.append(watch(["-L", "500"], lambda: fast(ns)))
     parts.append(
         "\nThe slow connects took one SYN retransmission: about 1000 ms.\n"
-        "\n\nUSAGE message:\n\n" + session([TCPCONNLAT, "-h"],
-                                           run_tool([TCPCONNLAT, "-h"])))
+        "\n\nUSAGE message:\n\n" + shown([TCPCONNLAT, "-h"]))
     return "".join(parts)
 
 
