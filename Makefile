@@ -12,7 +12,7 @@
 TOOLS = \
 	tcptop \
 	tcpconnlat
-tcptop_OBJS = tcptop_report
+tcptop_OBJS = tcptop_report tcptop_start
 
 # The shared runtime (runtime/), linked into every tool and unit test, with
 # the fragments of bpf_text/shared/.
@@ -61,6 +61,7 @@ RUNTIME_OBJS = $(patsubst %,$(OBJ)/%.o,$(RUNTIME))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
 # A unit test of a tool's own code links that code.
 test_report_OBJS = tcptop_report
+test_start_OBJS = tcptop_start
 
 .PHONY: all clean install uninstall check unit-test test bench vm-check deb-check fuzz fuzz-smoke
 # Objects and generated text are intermediates of pattern rules: keep them,

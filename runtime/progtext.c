@@ -52,6 +52,9 @@ static const struct {
 	{ "SK_ERR_OFF", "sock", "sk_err" },
 	{ "INET_SPORT_OFF", "inet_sock", "inet_sport" },
 	{ "TCP_COPIED_SEQ_OFF", "tcp_sock", "copied_seq" },
+	{ "SKC_COOKIE_OFF", "sock", "__sk_common.skc_cookie" },
+	{ "TCP_RCV_NXT_OFF", "tcp_sock", "rcv_nxt" },
+	{ "TCP_BYTES_RECEIVED_OFF", "tcp_sock", "bytes_received" },
 };
 
 void prog_text(const struct tool *tool, enum method m, struct text *t)

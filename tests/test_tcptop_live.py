@@ -22,6 +22,7 @@ Design so that rounding cannot hide an error or fake a success:
   sum.
 """
 import fcntl
+import itertools
 import os
 import random
 import re
@@ -37,8 +38,9 @@ import pytest
 from lib.bpf import held_bpf_objects, map_update, pin_map, still_present
 from lib.paths import TCPTOP
 from lib.tcptop_live import (
-    CLEAR, KiB, LOADAVG_RE, Cgroups, Tool, Traffic, assert_exact, compare,
-    open_and_counted, exchange, new_tag, ours, parse, stop_single,
+    CLEAR, KiB, LOADAVG_RE, Cgroups, Tool, Traffic, assert_exact,
+    assert_json_exact, compare, open_and_counted, exchange, json_key,
+    json_truth_key, new_tag, ours, parse, parse_json, stop_single,
     tool_sums, traced, truth_key, truth_value)
 
 
@@ -655,7 +657,7 @@ def test_connection_established_before_start():
         {"kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}], "pre": pre,
          "msgs": msgs, "rounds": 3},
         {"kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}], "pre": pre,
-         "msgs": msgs, "rounds": 3, "splice_replies": True}]}
+         "msgs": msgs, "rounds": 3, "read": "splice"}]}
 
     def rx_ok(s, rx_kb):
         exact = rx_kb == s["recv"] // KiB
@@ -669,3 +671,48 @@ def test_connection_established_before_start():
         if s["role"] == "client":
             assert s["recv"] == 3 * (204 * KiB + 1023), s
     assert_exact([iv], truth, tag, rx_ok=rx_ok)
+
+
+@pytest.mark.parametrize("read,netns", [
+    ("splice", False), ("recv", False), ("read", False), ("splice", True)],
+    ids=["splice", "recv", "read", "splice-netns"])
+def test_connection_before_start_read_any_way(read, netns):
+    """Connections opened and used before tcptop starts, then read by
+    splice(2), recv(2) or read(2): exact from the first byte, in every
+    interval, in bytes (-j). The first reply after the start is read only
+    once 64 KiB of it is queued, so the first call takes a large chunk:
+    the chunk that only set the baseline before tcptop's start took a
+    reading of every connection (tools/tcptop_start.c). splice-netns: the
+    connections are in a network namespace of their own (the reading is
+    taken in every namespace).
+
+    Rounds are 2.5 s apart and intervals 1 s long, so an interval ends
+    between rounds: the running sum of a connection's intervals must pass
+    through each round's end exactly."""
+    tag, rounds = new_tag(), 2
+    plan = {"tag": tag, "pairs": [{
+        "kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}],
+        "pre": [{"size": 16 * KiB + 3, "reply": 70 * KiB + 5}],
+        "msgs": [{"size": 8 * KiB, "reply": 200 * KiB + 1023},
+                 {"size": 4 * KiB + 1023, "reply": 3 * KiB}],
+        "rounds": rounds, "gap": 2.5, "read": read, "queued": True}]}
+    kw = {"prefix": ["unshare", "-n"], "lo_up": True} if netns else {}
+    with Traffic(plan, **kw) as tr:
+        with Tool(["-v", "-j", "-S", "1"]) as tool:
+            truth = tr.run()
+            rc, out, err = tool.stop(signal.SIGINT)
+    assert rc == 0, err
+    # -v: how many got a reading; at least the pair's four sockets.
+    m = re.search(r"^tcptop: connections open before tracing: (\d+), ", err,
+                  re.M)
+    assert m and int(m.group(1)) >= 4, err[-2000:]
+    ivs = parse_json(out, nosummary=True)
+    assert_json_exact(ivs, truth, tag)
+    for s in truth["sockets"]:
+        k = json_truth_key(s)
+        for field, total in (("rx_bytes", s["recv"]), ("tx_bytes", s["sent"])):
+            per = [sum(c[field] for c in iv.conns if json_key(c) == k)
+                   for iv in ivs]
+            ends = [total * r // rounds for r in range(1, rounds + 1)]
+            assert set(ends) <= set(itertools.accumulate(per)), \
+                (s["role"], field, ends, per)

@@ -44,8 +44,12 @@ the names stay within tcptop's 12-character COMM column. Pair kinds:
             the client with one recv(reply, MSG_WAITALL). Messages go round
             robin over the connections, the msgs list cycled `rounds` times
             or until `duration` seconds passed, sleeping `gap` seconds
-            after each round (if given). "splice_replies": the
-            client takes replies with splice(2) instead of recv(). "pre" messages are exchanged
+            after each round (if given). "read": how the client takes
+            replies: "recv" (the default, as above), "splice" (splice(2)
+            into a pipe, at most 64 KiB a call) or "read" (read(2) until
+            the reply is in); with "queued", each only once the whole
+            reply (at most 64 KiB of it) is queued, so that the first
+            call takes a large chunk. "pre" messages are exchanged
             on every connection before READY (they are not in the truth:
             the connection exists before tcptop starts).
   sendfile  {"kind": "sendfile", "conns": [{"fam": 4, "c2s": N, "s2c": M,
@@ -69,6 +73,7 @@ For sizes that are multiples of 1024 every count tcptop sees is a multiple
 of 1024 too (rpc with messages up to 32 KiB: one segment, one recv chunk),
 so per-interval rounding down to KB cannot change a sum.
 """
+import fcntl
 import json
 import os
 import re
@@ -79,6 +84,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 import traceback
@@ -313,8 +319,30 @@ def exchange_server(pair, listeners, deadline):
 
 # --------------------------------------------------------------------- rpc
 
-def rpc_send_msg(cs, msg, rbuf, splice=False):
+def wait_queued(cs, n, deadline):
+    """Until n bytes are queued for reading on cs (or the deadline)."""
+    buf = bytearray(4)
+    while time.monotonic() < deadline:
+        fcntl.ioctl(cs.sock.fileno(), termios.FIONREAD, buf)
+        if struct.unpack("i", buf)[0] >= n:
+            return
+        time.sleep(0.001)
+
+
+def read_in(cs, n):
+    """Take n bytes with read(2)."""
+    left = n
+    while left:
+        k = len(os.read(cs.sock.fileno(), left))
+        if k == 0:
+            raise ConnectionError("EOF after %d of %d" % (n - left, n))
+        cs._got(k)
+        left -= k
+
+
+def rpc_send_msg(cs, msg, rbuf, pair):
     size, reply = msg["size"], msg.get("reply", 0)
+    how = pair.get("read", "recv")
     data = struct.pack("!II", size, reply) + filler(size - 8)
     view = memoryview(data)
     chunks = msg.get("chunks") or [size]
@@ -325,8 +353,12 @@ def rpc_send_msg(cs, msg, rbuf, splice=False):
             time.sleep(msg["pause"])
         cs.sendall(view[:n])
         view = view[n:]
-    if reply and splice:
+    if reply and pair.get("queued"):
+        wait_queued(cs, min(reply, 65536), time.monotonic() + 10)
+    if reply and how == "splice":
         splice_in(cs, reply, 65536)
+    elif reply and how == "read":
+        read_in(cs, reply)
     elif reply:
         got = cs.recv_into(rbuf, reply, socket.MSG_WAITALL)
         if got != reply:
@@ -364,7 +396,7 @@ def rpc_client_connect(pair, ports):
     rbuf = bytearray(rpc_max(pair))
     for msg in pair.get("pre", []):
         for cs in socks:
-            rpc_send_msg(cs, msg, rbuf, pair.get("splice_replies"))
+            rpc_send_msg(cs, msg, rbuf, pair)
     for cs in socks:      # the truth starts now
         cs.reset()
     return socks
@@ -384,7 +416,7 @@ def rpc_client(pair, socks, deadline):
             raise TimeoutError("rpc client")
         for msg in msgs:
             for cs in socks:
-                rpc_send_msg(cs, msg, rbuf, pair.get("splice_replies"))
+                rpc_send_msg(cs, msg, rbuf, pair)
         rounds += 1
         if pair.get("gap"):
             time.sleep(pair["gap"])

@@ -26,6 +26,7 @@
 #include "progtext.h"
 #include "shared_text.h"
 #include "tcptop_report.h"
+#include "tcptop_start.h"
 #include "tcptop_text.h"
 #include "tool.h"
 
@@ -270,9 +271,21 @@ static void sleep_until(const struct timespec *deadline)
 		;
 }
 
+/* The connections open before tracing (tools/tcptop_start.h). */
+static struct start start;
+
+/* Once root and headers are there, before attaching. */
 static bool ready(void)
 {
-	return containers_ready(&env.containers);
+	int err;
+
+	if (!containers_ready(&env.containers))
+		return false;
+	err = start_begin(&start);
+	if (err && env.tool.verbose)
+		p_info("connections open before tracing: unknown (sock_diag: %s): the first read of each may be missed",
+		       strerror(-err));
+	return true;
 }
 
 static const struct tool tcptop = {
@@ -350,6 +363,23 @@ static int trace(struct counts *c, const struct report_opts *ro)
 	return 0;
 }
 
+/*
+ * After attaching: connections open before are counted exactly from their
+ * next read (tools/tcptop_start.h). Without it they keep an older gap, so
+ * a failure is only a warning.
+ */
+static void start_readings(struct bprog *p)
+{
+	int n = start_fill(&start, bprog__table_fd(p, "rcv_start"));
+
+	if (n < 0)
+		p_warn("cannot read the connections open before the start (%s): the first read of each may be missed",
+		       strerror(-n));
+	else if (env.tool.verbose)
+		p_info("connections open before tracing: %d, each counted from its next read",
+		       n);
+}
+
 int main(int argc, char **argv)
 {
 	struct counts c = { 0 };
@@ -369,12 +399,14 @@ int main(int argc, char **argv)
 		ret = ret < 0;
 		goto cleanup;
 	}
+	start_readings(c.p);
 	/* Before the banner: until then -c lets nothing through. */
 	if (counts_open(&c) || containers_fill(&env.containers, c.p))
 		ret = 1;
 	else
 		ret = trace(&c, &ro);
 cleanup:
+	start_end(&start);
 	tool_close(c.p);
 	return ret;
 }

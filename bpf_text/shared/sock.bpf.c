@@ -27,3 +27,11 @@
 #define SK_IS_TCP(sk) (SK_READ(sk, SK_PROTOCOL_OFF, u16) == IPPROTO_TCP)
 // tcp_sock.copied_seq: how far the application has read.
 #define TCP_COPIED_SEQ(sk) SK_READ(sk, TCP_COPIED_SEQ_OFF, u32)
+// The socket's cookie: 0 until something (sock_diag, here) asks for it.
+#define SK_COOKIE(sk) SK_READ(sk, SKC_COOKIE_OFF, u64)
+// What the application has read since the connection began, as sock_diag
+// shows it: tcpi_bytes_received less the unread queue (rcv_nxt -
+// copied_seq). bytes_received and rcv_nxt advance together, so this moves
+// exactly with copied_seq, in 64 bits.
+#define TCP_BYTES_READ(sk) (SK_READ(sk, TCP_BYTES_RECEIVED_OFF, u64) - \
+    (u32)(SK_READ(sk, TCP_RCV_NXT_OFF, u32) - TCP_COPIED_SEQ(sk)))

@@ -32,8 +32,11 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 RAW_TRACEPOINT_PROBE(tcp_destroy_sock)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
+    u64 cookie = SK_COOKIE(sk);
 
     rcv_seq.delete(&sk);
+    if (cookie)
+        rcv_start.delete(&cookie);
     return 0;
 }
 

@@ -48,6 +48,15 @@ struct rcv_seq_t {
 };
 BPF_TABLE("lru_hash", struct sock *, struct rcv_seq_t, rcv_seq, 65536);
 
+// Per connection open when tcptop started: TCP_BYTES_READ then, keyed by
+// socket cookie. User space fills it once, after attaching and before the
+// banner (tools/tcptop_start.c, through sock_diag); an entry is taken by
+// the connection's first read. A connection met here without one (read
+// before user space filled it in) gets RCV_START_MARK, which user space
+// does not overwrite: its reading would count what was counted already.
+BPF_F_TABLE("hash", u64, u64, rcv_start, 65536, BPF_F_NO_PREALLOC);
+#define RCV_START_MARK 0xffffffffffffffffULL
+
 static inline u32 current_gen()
 {
     int zero = 0;
@@ -74,7 +83,8 @@ static inline void rcv_reset(struct sock *sk, u32 fresh)
 
 // How far tp->copied_seq advanced since the last call for this socket. A
 // socket not seen before (or sk now belongs to another connection) was
-// opened before tcptop started and is in the middle of a read: it gets its
+// opened before tcptop started and is in the middle of a read. If tcptop's
+// start saw it, what it read since then is exact; otherwise it gets its
 // baseline and is marked fresh (that read's first chunk is owed). *lport:
 // the connection's local port, even after a close zeroed skc_num.
 static inline int rcv_advance(struct sock *sk, u16 *lport)
@@ -89,6 +99,20 @@ static inline int rcv_advance(struct sock *sk, u16 *lport)
         return advance;
     }
     *lport = num;
+    // A cookie: sock_diag (tcptop's start, or ss) has seen this socket.
+    u64 cookie = SK_COOKIE(sk), mark = RCV_START_MARK;
+    u64 *start = cookie ? rcv_start.lookup(&cookie) : 0;
+    if (start && *start != RCV_START_MARK) {
+        u64 read = TCP_BYTES_READ(sk) - *start;
+        rcv_start.update(&cookie, &mark);
+        // One read: under 2 GiB. Anything else is not a reading to trust.
+        if (read < 0x80000000ULL) {
+            rcv_reset(sk, 0);
+            return read;
+        }
+    } else if (cookie && !start) {
+        rcv_start.insert(&cookie, &mark);
+    }
     rcv_reset(sk, 1);
     return 0;
 }

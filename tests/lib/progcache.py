@@ -11,14 +11,21 @@ from lib.proc import Background
 NOTE_RE = re.compile(r"^(\S+): program cache: (.*)$", re.M)
 
 
+START_RE = re.compile(r"^tcptop: connections open before tracing: \d+, "
+                      r"each counted from its next read$")
+
+
 def verbose_err(err, tool, method):
-    """-v's stderr is exactly two lines: the attached method, then what the
-    cache did; returns the latter ("hit PATH", "miss; stored PATH", ...)."""
+    """-v's stderr is exactly: the attached method, then what the cache
+    did, then for tcptop how many connections open before it got a reading
+    (tools/tcptop_start.c); returns what the cache did ("hit PATH", "miss;
+    stored PATH", ...)."""
     lines = err.splitlines()
-    assert len(lines) == 2 and lines[0] == "%s: attached method: %s" % (
-        tool, method), err
+    assert len(lines) == (3 if tool == "tcptop" else 2), err
+    assert lines[0] == "%s: attached method: %s" % (tool, method), err
     m = NOTE_RE.match(lines[1])
     assert m and m.group(1) == tool, err
+    assert tool != "tcptop" or START_RE.match(lines[2]), err
     return m.group(2)
 
 

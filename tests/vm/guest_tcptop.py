@@ -29,7 +29,8 @@ def cases_plan(tag):
     target); 1: 100-byte TCP_NODELAY writes; 2: sendfile out, splice in;
     3: one blocking MSG_WAITALL read over several segments (bcc 5352);
     4: reads after the peer closed; 5: connections established before the
-    tool started."""
+    tool started; 6: the same, their replies taken by splice(2) once 64 KiB
+    is queued (the first read after the start is a large chunk)."""
     waitall = [{"size": 64 * KiB, "chunks": [16 * KiB] * 4, "pause": 0.05,
                 "reply": 2 * KiB + 1023},
                {"size": 48 * KiB + 1023,
@@ -61,7 +62,12 @@ def cases_plan(tag):
          "pre": [{"size": 16 * KiB, "reply": KiB}],
          "msgs": [{"size": 8 * KiB, "reply": 200 * KiB + 1023},
                   {"size": 8 * KiB + 1023, "reply": 4 * KiB}],
-         "rounds": 3}]}
+         "rounds": 3},
+        {"kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}],
+         "pre": [{"size": 16 * KiB + 3, "reply": 70 * KiB + 5}],
+         "msgs": [{"size": 8 * KiB, "reply": 200 * KiB + 1023},
+                  {"size": 4 * KiB + 1023, "reply": 3 * KiB}],
+         "rounds": 2, "read": "splice", "queued": True}]}
 
 
 def lossless_plan(tag):
@@ -139,22 +145,7 @@ def run(request):
     return r
 
 
-def first_read_ok(method):
-    """A connection opened before tcptop started is counted from the first
-    tcp_rcv_space_adjust() it sees: the first chunk of its first read is
-    missed, unless sock:sock_recv_length (Linux 6.3+) makes it up, which
-    only the tracepoint and fentry methods use. Everything after that chunk
-    is exact; anything else is exact."""
-    if method == "auto":
-        method = AUTO
-    if method == "kprobe" or not os.path.exists(
-            "/sys/kernel/tracing/events/sock/sock_recv_length"):
-        return lambda s, rx: (s["recv"] - s["first_recvs"][0]) // KiB <= rx \
-            <= s["recv"] // KiB
-    return None
-
-
-def check(r, pairs, rx_ok=None):
+def check(r, pairs):
     """The rows of these pairs of processes exact (the other pairs are
     other cases')."""
     names = {"%s%s%d" % (r.tag, role, n) for role in "cs" for n in pairs}
@@ -162,7 +153,7 @@ def check(r, pairs, rx_ok=None):
                                      if x.comm.rstrip("t") in names])
     truth = {"sockets": [s for s in r.truth["sockets"] if s["pair"] in pairs]}
     assert truth["sockets"]
-    assert_exact([iv], truth, r.tag, rx_ok=rx_ok)
+    assert_exact([iv], truth, r.tag)
 
 
 def test_ipv4_ipv6_and_mapped(run):
@@ -189,36 +180,24 @@ def test_reads_after_peer_closed(run):
 
 
 def test_connection_before_start(run):
-    ok = first_read_ok(run.method)
-    if ok:
-        rx_ok = lambda s, rx: ok(s, rx) if s["role"] == "client" else \
-            rx == s["recv"] // KiB
-    else:
-        rx_ok = None
-    check(run, [5], rx_ok=rx_ok)
+    """Exact from the first byte read after the start, on every method: the
+    start's reading of each connection (tools/tcptop_start.c)."""
+    check(run, [5])
 
 
-def whole_run_rx_ok(method):
-    """A received-KiB check for the whole run: exact, but for the first
-    read of pair 5's client (first_read_ok)."""
-    ok = first_read_ok(method)
-    if not ok:
-        return None
-    return lambda s, rx: ok(s, rx) if s["pair"] == 5 and \
-        s["role"] == "client" else rx == s["recv"] // KiB
+def test_connection_before_start_spliced(run):
+    check(run, [6])
 
 
 def test_whole_run_exact(run):
     """Every row of the run at once: nothing missing, nothing extra."""
-    assert_exact([run.results[0]], run.truth, run.tag,
-                 rx_ok=whole_run_rx_ok(run.method))
+    assert_exact([run.results[0]], run.truth, run.tag)
 
 
 def test_cgroup_dir_filter(run):
     """-c DIR, with the cases' processes in DIR: every row of theirs, as
     without -c; the lossless traffic, outside DIR (methods only), none."""
-    assert_exact([run.cg_result], run.truth, run.tag,
-                 rx_ok=whole_run_rx_ok(run.method))
+    assert_exact([run.cg_result], run.truth, run.tag)
     assert not ours(run.cg_result.rows, run.ltag)
 
 
@@ -236,8 +215,7 @@ def test_ipv6_filter(run):
     iv = run.results[2]
     assert iv.v4 is None
     assert_exact([iv], run.truth, run.tag,
-                 want=lambda s: s["fam"] in (6, 46),
-                 rx_ok=whole_run_rx_ok(run.method))
+                 want=lambda s: s["fam"] in (6, 46))
 
 
 @pytest.mark.parametrize("run", METHODS, indirect=True)
