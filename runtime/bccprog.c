@@ -17,6 +17,7 @@
 #include <bcc/libbpf.h>
 #include <bcc/perf_reader.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "bccprog.h"
 #include "compile.h"
@@ -163,8 +164,52 @@ static int prog_type_of(enum bprog_attach how, int *attach_type)
 	case BPROG_FEXIT:
 		*attach_type = BPF_TRACE_FEXIT;
 		return BPF_PROG_TYPE_TRACING;
+	case BPROG_TP_BTF:
+		*attach_type = BPF_TRACE_RAW_TP;
+		return BPF_PROG_TYPE_TRACING;
 	}
 	return -1;
+}
+
+#define TP_BTF_PREFIX "raw_tracepoint__"
+
+/*
+ * Load a tp_btf program. Not through bcc_prog_load_xattr(), which gives a
+ * tracing program the attach type of its name's prefix (kfunc__, ...) and
+ * has none for tp_btf: its BTF target is the tracepoint's btf_trace_<tp>.
+ */
+static int load_tp_btf(const char *fn, const char *license,
+		       const struct bpf_insn *insns, size_t size, char *log,
+		       size_t log_size)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_RAW_TP);
+	const char *tp = fn + strlen(TP_BTF_PREFIX);
+	char name[BPF_OBJ_NAME_LEN];
+	int id, fd;
+
+	if (strncmp(fn, TP_BTF_PREFIX, strlen(TP_BTF_PREFIX))) {
+		errno = EINVAL;
+		return -1;
+	}
+	id = libbpf_find_vmlinux_btf_id(tp, BPF_TRACE_RAW_TP);
+	if (id < 0) {
+		errno = -id;
+		return -1;
+	}
+	opts.attach_btf_id = id;
+	/* The name bcc gives a program: its function's, less the prefix. */
+	snprintf(name, sizeof(name), "%s", tp);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, name, license, insns,
+			   size / sizeof(insns[0]), &opts);
+	if (fd >= 0 || !log)
+		return fd;
+	/* Again with the verifier's log, for the reason (as bcc does). */
+	opts.log_buf = log;
+	opts.log_size = log_size;
+	opts.log_level = 1;
+	return bpf_prog_load(BPF_PROG_TYPE_TRACING, name, license, insns,
+			     size / sizeof(insns[0]), &opts);
 }
 
 /* Load fn once; returns its fd. */
@@ -195,9 +240,14 @@ static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 		log[0] = '\0';
 	muted = stderr_mute();
 	errno = 0;
-	fd = bcc_prog_load_xattr((enum bpf_prog_type)prog_type, fn,
-				 p->c.license, f->insns, &opts, (int)f->size,
-				 log, log ? VERIFIER_LOG_SIZE : 0, true);
+	if (how == BPROG_TP_BTF)
+		fd = load_tp_btf(fn, p->c.license, f->insns, f->size, log,
+				 VERIFIER_LOG_SIZE);
+	else
+		fd = bcc_prog_load_xattr((enum bpf_prog_type)prog_type, fn,
+					 p->c.license, f->insns, &opts,
+					 (int)f->size, log,
+					 log ? VERIFIER_LOG_SIZE : 0, true);
 	stderr_restore(muted);
 	if (fd < 0) {
 		int err = errno ? errno : EINVAL;
@@ -265,6 +315,10 @@ int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 		break;
 	case BPROG_RAW_TP:
 		lfd = bpf_attach_raw_tracepoint(fd, target);
+		break;
+	case BPROG_TP_BTF:
+		/* The program names its tracepoint (attach_btf_id). */
+		lfd = bpf_raw_tracepoint_open(NULL, fd);
 		break;
 	case BPROG_FENTRY:
 	case BPROG_FEXIT:

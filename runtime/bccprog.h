@@ -25,6 +25,12 @@ enum bprog_attach {
 	BPROG_RAW_TP,		/* target: tracepoint name, e.g. "sock_send_length" */
 	BPROG_FENTRY,		/* function name in the text must be kfunc__*; target unused */
 	BPROG_FEXIT,		/* likewise, kretfunc__* */
+	/*
+	 * A BTF-typed tracepoint (tp_btf): its arguments are typed pointers
+	 * the program may load from directly. The function name in the text
+	 * must be raw_tracepoint__<tracepoint>; target: the tracepoint.
+	 */
+	BPROG_TP_BTF,
 };
 
 #define BPROG_NO_CACHE	(1u << 0)	/* neither read nor write the cache */

@@ -29,7 +29,8 @@ static bool btf_has_target(const struct probe *pr)
 	char name[96];
 
 	snprintf(name, sizeof(name), "%s%s",
-		 pr->how == BPROG_RAW_TP ? "btf_trace_" : "", pr->target);
+		 pr->how == BPROG_RAW_TP || pr->how == BPROG_TP_BTF ?
+		 "btf_trace_" : "", pr->target);
 	return btf_has_type(name);
 }
 
@@ -67,7 +68,7 @@ bool method_usable(const struct tool *tool, enum method m, char *why,
 		return false;
 	}
 	pr = missing_probe(tool, m);
-	if (pr && pr->how == BPROG_RAW_TP) {
+	if (pr && (pr->how == BPROG_RAW_TP || pr->how == BPROG_TP_BTF)) {
 		snprintf(why, len, "%s: needs tracepoint %s (%s)", method_names[m],
 			 pr->target, tool->tracepoints_since);
 		return false;

@@ -29,7 +29,7 @@ struct probe {
 /*
  * Probe rows. The BTF methods' functions have the names bcc gives the
  * ones it attaches itself: RAW_TRACEPOINT_PROBE(tp) defines
- * raw_tracepoint__tp, KFUNC_PROBE(f) kfunc__f, KRETFUNC_PROBE(f)
+ * raw_tracepoint__tp (also loaded as tp_btf by PROBE_TP_BTF), KFUNC_PROBE(f) kfunc__f, KRETFUNC_PROBE(f)
  * kretfunc__f. More fields may follow: PROBE_FEXIT(f, .optional = true).
  */
 #define PROBE_KPROBE(func, tgt, ...) \
@@ -38,6 +38,9 @@ struct probe {
 	{ .how = BPROG_KRETPROBE, .fn = #func, .target = #tgt, __VA_ARGS__ }
 #define PROBE_RAW_TP(tp, ...) \
 	{ .how = BPROG_RAW_TP, .fn = "raw_tracepoint__" #tp, .target = #tp, \
+	  __VA_ARGS__ }
+#define PROBE_TP_BTF(tp, ...) \
+	{ .how = BPROG_TP_BTF, .fn = "raw_tracepoint__" #tp, .target = #tp, \
 	  __VA_ARGS__ }
 #define PROBE_FENTRY(func, ...) { .how = BPROG_FENTRY, \
 	.fn = "kfunc__" #func, .target = #func, __VA_ARGS__ }

@@ -36,7 +36,7 @@ void prog_filter_family(struct text *t, int family)
 		     family == 6 ? "if (family != AF_INET6) { return 0; }" : "");
 }
 
-/* The struct sock fields of bpf_text/shared/sock.bpf.c. */
+/* The kernel struct fields of bpf_text/shared/sock.bpf.c. */
 static const struct {
 	const char *token, *sname, *member;
 } sock_fields[] = {
@@ -55,6 +55,7 @@ static const struct {
 	{ "SKC_COOKIE_OFF", "sock", "__sk_common.skc_cookie" },
 	{ "TCP_RCV_NXT_OFF", "tcp_sock", "rcv_nxt" },
 	{ "TCP_BYTES_RECEIVED_OFF", "tcp_sock", "bytes_received" },
+	{ "TASK_COMM_OFF", "task_struct", "comm" },
 };
 
 void prog_text(const struct tool *tool, enum method m, struct text *t)

@@ -107,6 +107,7 @@ static void build_text(struct text *t, enum method m)
 		text_add(&prog, bpf_tcptop_kprobe_probes);
 	} else {
 		text_add(t, bpf_shared_btf_kernel);
+		text_add(&prog, bpf_shared_sock_loads);
 		text_add(&prog, bpf_shared_sock);
 		text_add(&prog, bpf_tcptop_maps);
 		text_add(&prog, bpf_tcptop_btf_count);
@@ -302,18 +303,19 @@ static const struct tool tcptop = {
 		PROBE_KPROBE(kprobe__tcp_set_state, tcp_set_state),
 		PROBE_KPROBE(kprobe__tcp_rcv_space_adjust, tcp_rcv_space_adjust), { 0 }
 	},
+	/* tp_btf: sk's fields are plain loads (bpf_text/shared/sock.bpf.c). */
 	.probes[M_TRACEPOINT] = (const struct probe[]){
-		PROBE_RAW_TP(sock_send_length), PROBE_RAW_TP(tcp_rcv_space_adjust),
-		PROBE_RAW_TP(inet_sock_set_state), PROBE_RAW_TP(tcp_destroy_sock),
-		PROBE_RAW_TP(sock_recv_length), { 0 }
+		PROBE_TP_BTF(sock_send_length), PROBE_TP_BTF(tcp_rcv_space_adjust),
+		PROBE_TP_BTF(inet_sock_set_state), PROBE_TP_BTF(tcp_destroy_sock),
+		PROBE_TP_BTF(sock_recv_length), { 0 }
 	},
 	.tracepoints_since = "Linux 6.3+",
 	/* The tracepoint method's receive side, with fexit for what is sent. */
 	.probes[M_FENTRY] = (const struct probe[]){
 		PROBE_FEXIT(tcp_sendmsg), PROBE_FEXIT(tcp_sendpage, .optional = true),
-		PROBE_RAW_TP(tcp_rcv_space_adjust), PROBE_RAW_TP(inet_sock_set_state),
-		PROBE_RAW_TP(tcp_destroy_sock),
-		PROBE_RAW_TP(sock_recv_length, .optional = true), { 0 }
+		PROBE_TP_BTF(tcp_rcv_space_adjust), PROBE_TP_BTF(inet_sock_set_state),
+		PROBE_TP_BTF(tcp_destroy_sock),
+		PROBE_TP_BTF(sock_recv_length, .optional = true), { 0 }
 	},
 };
 

@@ -23,13 +23,13 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
         struct ipv4_key_t k4 = {.pid = pid, .gen = current_gen(),
                                 .saddr = SK_SADDR4(sk), .daddr = SK_DADDR4(sk),
                                 .lport = lport, .dport = ntohs(SK_DPORT(sk))};
-        bpf_get_current_comm(&k4.name, sizeof(k4.name));
+        CURRENT_COMM(k4.name);
         val = dir == DIR_SEND ? ipv4_send_bytes.lookup_or_try_init(&k4, &zero) :
                                 ipv4_recv_bytes.lookup_or_try_init(&k4, &zero);
     } else if (family == AF_INET6) {
         struct ipv6_key_t k6 = {.pid = pid, .gen = current_gen(),
                                 .lport = lport, .dport = ntohs(SK_DPORT(sk))};
-        bpf_get_current_comm(&k6.name, sizeof(k6.name));
+        CURRENT_COMM(k6.name);
         SK_SADDR6(sk, &k6.saddr);
         SK_DADDR6(sk, &k6.daddr);
         val = dir == DIR_SEND ? ipv6_send_bytes.lookup_or_try_init(&k6, &zero) :

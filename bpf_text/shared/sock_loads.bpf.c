@@ -1,0 +1,30 @@
+// How the tp_btf and fentry programs read the kernel: their arguments are
+// BTF-typed pointers, so a field is a single load, which the verifier
+// checks against BTF, instead of a bpf_probe_read_kernel() call. In asm,
+// because bcc's rewriter turns a C dereference into a probe read.
+// Follows: shared/btf_kernel.bpf.c. Precedes: shared/sock.bpf.c, which
+// uses these instead of its helper reads.
+// Placeholders: TASK_COMM_OFF (runtime/progtext.c).
+
+struct tcp_sock;
+struct task_struct;
+
+#define BTF_LOAD(p, off, type) ({ \
+    u64 __r; \
+    asm volatile("%0 = *(" #type " *)(%1 + %2)" : "=r"(__r) : "r"(p), \
+                 "i"(off)); \
+    (type)__r; })
+#define SK_READ(sk, off, type) BTF_LOAD(sk, off, type)
+// tcp_sock's fields lie beyond struct sock: through the checked cast.
+#define TCP_READ(sk, off, type) ({ \
+    struct tcp_sock *__tp = bpf_skc_to_tcp_sock(sk); \
+    __tp ? BTF_LOAD(__tp, off, type) : 0; })
+#define SK_ADDR6(sk, off, dst) ({ \
+    ((u64 *)(dst))[0] = BTF_LOAD(sk, off, u64); \
+    ((u64 *)(dst))[1] = BTF_LOAD(sk, (off) + 8, u64); })
+// The current task's COMM, as bpf_get_current_comm() gives it: the kernel
+// keeps it NUL-padded, so two loads of its 16 bytes are the same bytes.
+#define CURRENT_COMM(dst) ({ \
+    struct task_struct *__t = bpf_get_current_task_btf(); \
+    ((u64 *)(dst))[0] = BTF_LOAD(__t, TASK_COMM_OFF, u64); \
+    ((u64 *)(dst))[1] = BTF_LOAD(__t, TASK_COMM_OFF + 8, u64); })
