@@ -32,9 +32,10 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 RAW_TRACEPOINT_PROBE(tcp_destroy_sock)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
+    struct sock *key = sk;
     u64 cookie = SK_COOKIE(sk);
 
-    rcv_seq.delete(&sk);
+    rcv_seq.delete(&key);
     if (cookie)
         rcv_start.delete(&cookie);
     return 0;
@@ -52,7 +53,8 @@ RAW_TRACEPOINT_PROBE(sock_recv_length)
 
     if (ret <= 0 || (flags & MSG_PEEK) || !SK_IS_TCP(sk))
         return 0;
-    struct rcv_seq_t *last = rcv_seq.lookup(&sk);
+    struct sock *key = sk;
+    struct rcv_seq_t *last = rcv_seq.lookup(&key);
     if (!last || !last->fresh)
         return 0;
     last->fresh = 0;

@@ -47,6 +47,10 @@ struct rcv_seq_t {
     u32 fresh;      // first seen mid-read: that read's first chunk is owed
 };
 BPF_TABLE("lru_hash", struct sock *, struct rcv_seq_t, rcv_seq, 65536);
+// Its key is always a copy of sk, never &sk: the verifier of Linux 6.1
+// and 6.12 (not 6.18) forgets the type of a pointer kept in a stack slot
+// once the slot has been a helper's key, so a tp_btf program could no
+// longer load from sk read back from there ("R1 type=scalar").
 
 // Per connection open when tcptop started: TCP_BYTES_READ then, keyed by
 // socket cookie. User space fills it once, after attaching and before the
@@ -77,7 +81,8 @@ static inline void rcv_reset(struct sock *sk, u32 fresh)
     struct rcv_seq_t now = {.copied_seq = seq, .base = seq, .fresh = fresh};
     now.lport = SK_LPORT(sk);
     now.dport = SK_DPORT(sk);
-    if (rcv_seq.update(&sk, &now))
+    struct sock *key = sk;
+    if (rcv_seq.update(&key, &now))
         count_dropped();
 }
 
@@ -90,7 +95,8 @@ static inline void rcv_reset(struct sock *sk, u32 fresh)
 static inline int rcv_advance(struct sock *sk, u16 *lport)
 {
     u16 num = SK_LPORT(sk), dport = SK_DPORT(sk);
-    struct rcv_seq_t *last = rcv_seq.lookup(&sk);
+    struct sock *key = sk;
+    struct rcv_seq_t *last = rcv_seq.lookup(&key);
     if (last && last->dport == dport && (num == 0 || num == last->lport)) {
         u32 seq = TCP_COPIED_SEQ(sk);
         int advance = seq - last->copied_seq;
