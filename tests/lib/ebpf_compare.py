@@ -33,7 +33,8 @@ def content_diff(ref, ours):
         # BTF offsets differ between kernels: compare their place, not value.
         line = re.sub(r"\(void \*\)(\w+|\(sk\)) \+ \d+", r"(void *)\1 + OFFSET",
                       line)
-        lines.append(re.sub(r"SK_READ\(sk, \d+,", "SK_READ(sk, OFFSET,", line))
+        lines.append(re.sub(r"\b(SK_READ|TCP_READ|SK_ADDR6)\(sk, \d+,",
+                            r"\1(sk, OFFSET,", line))
     return lines
 
 
