@@ -17,9 +17,9 @@
 #include <bcc/libbpf.h>
 #include <bcc/perf_reader.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "bccprog.h"
+#include "btf_off.h"
 #include "compile.h"
 #include "progcache.h"
 
@@ -185,14 +185,19 @@ static int load_tp_btf(const char *fn, const char *license,
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_RAW_TP);
 	const char *tp = fn + strlen(TP_BTF_PREFIX);
-	char name[BPF_OBJ_NAME_LEN];
+	char name[BPF_OBJ_NAME_LEN], tname[128];
 	int id, fd;
 
 	if (strncmp(fn, TP_BTF_PREFIX, strlen(TP_BTF_PREFIX))) {
 		errno = EINVAL;
 		return -1;
 	}
-	id = libbpf_find_vmlinux_btf_id(tp, BPF_TRACE_RAW_TP);
+	/*
+	 * As libbpf_find_vmlinux_btf_id(), but from the BTF the start parsed
+	 * already: that parses the kernel's BTF anew on every call (~40 ms).
+	 */
+	snprintf(tname, sizeof(tname), "btf_trace_%s", tp);
+	id = btf_typedef_id(tname);
 	if (id < 0) {
 		errno = -id;
 		return -1;

@@ -151,6 +151,17 @@ bool btf_has_type(const char *name)
 	return btf && btf__find_by_name(btf, name) >= 0;
 }
 
+int btf_typedef_id(const char *name)
+{
+	struct btf *btf = btf_get();
+	int id;
+
+	if (!btf)
+		return -ENODATA;
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	return id < 0 ? -ENOENT : id;
+}
+
 void btf_off_cleanup(void)
 {
 	btf__free(vmlinux);

@@ -32,6 +32,10 @@ int btf_struct_layout(const char *sname, unsigned int *size,
  * or a raw tracepoint's btf_trace_<name> typedef). */
 bool btf_has_type(const char *name);
 
+/* The BTF id of the typedef of this name (btf_trace_<tp>), or -ENOENT /
+ * -ENODATA; from the BTF already parsed, not parsed again per call. */
+int btf_typedef_id(const char *name);
+
 /* Release the cached BTF. */
 void btf_off_cleanup(void);
 
