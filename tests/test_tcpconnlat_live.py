@@ -272,11 +272,18 @@ def test_abandoned_connects_leave_nothing(live, ns):
         slow = client(ns, port=5004, listen=True)
         wait_for_all(bg, slow, lport=True)
         left = start_entries(m["id"])
-        mine = [e for e in left if e[2] in
-                (ab["pid"], timed_out["pid"], fast[0]["pid"], slow[0]["pid"])]
+        roles = {ab["pid"]: "abandon", timed_out["pid"]: "timed out",
+                 fast[0]["pid"]: "fast", slow[0]["pid"]: "slow"}
+        mine = [e for e in left if e[2] in roles]
+        # A rare failure (one entry, seen in 2 of about 10 suite runs) is
+        # not understood yet: say whose entry it is, how old, and what
+        # the namespace's sockets are doing now.
+        why = "" if not mine else "roles %r, now %d ns, sockets:\n%s" % (
+            [roles[e[2]] for e in mine], time.monotonic_ns(),
+            run(ns.argv(["ss", "-tanpi"])).stdout[-3000:])
     finally:
         evs, err = stop_and_parse(bg, lport=True)
-    assert mine == [], "entries left behind: %r" % mine[:5]
+    assert mine == [], "entries left behind: %r; %s" % (mine[:5], why)
     assert len(left) < 10240
     assert len(for_conn(evs, slow[0])) == 1
     check_event(for_conn(evs, slow[0])[0], slow[0], lport=True)
