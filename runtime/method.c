@@ -23,14 +23,19 @@ static enum method method_of(const char *name)
 	return M_AUTO;
 }
 
-/* Whether the kernel's BTF has pr's target (raw tracepoint or function). */
+/* Whether pr attaches to a tracepoint (raw, or BTF-typed). */
+static bool on_tracepoint(const struct probe *pr)
+{
+	return pr->how == BPROG_RAW_TP || pr->how == BPROG_TP_BTF;
+}
+
+/* Whether the kernel's BTF has pr's target (tracepoint or function). */
 static bool btf_has_target(const struct probe *pr)
 {
 	char name[96];
 
 	snprintf(name, sizeof(name), "%s%s",
-		 pr->how == BPROG_RAW_TP || pr->how == BPROG_TP_BTF ?
-		 "btf_trace_" : "", pr->target);
+		 on_tracepoint(pr) ? "btf_trace_" : "", pr->target);
 	return btf_has_type(name);
 }
 
@@ -68,7 +73,7 @@ bool method_usable(const struct tool *tool, enum method m, char *why,
 		return false;
 	}
 	pr = missing_probe(tool, m);
-	if (pr && (pr->how == BPROG_RAW_TP || pr->how == BPROG_TP_BTF)) {
+	if (pr && on_tracepoint(pr)) {
 		snprintf(why, len, "%s: needs tracepoint %s (%s)", method_names[m],
 			 pr->target, tool->tracepoints_since);
 		return false;

@@ -29,8 +29,9 @@ struct probe {
 /*
  * Probe rows. The BTF methods' functions have the names bcc gives the
  * ones it attaches itself: RAW_TRACEPOINT_PROBE(tp) defines
- * raw_tracepoint__tp (also loaded as tp_btf by PROBE_TP_BTF), KFUNC_PROBE(f) kfunc__f, KRETFUNC_PROBE(f)
- * kretfunc__f. More fields may follow: PROBE_FEXIT(f, .optional = true).
+ * raw_tracepoint__tp (which PROBE_TP_BTF loads as tp_btf), KFUNC_PROBE(f)
+ * kfunc__f, KRETFUNC_PROBE(f) kretfunc__f. More fields may follow:
+ * PROBE_FEXIT(f, .optional = true).
  */
 #define PROBE_KPROBE(func, tgt, ...) \
 	{ .how = BPROG_KPROBE, .fn = #func, .target = #tgt, __VA_ARGS__ }

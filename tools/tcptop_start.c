@@ -45,7 +45,7 @@ static int set_add(struct start_set *set, uint64_t cookie, uint64_t read)
 		set->v = v;
 		set->cap = cap;
 	}
-	set->v[set->n++] = (struct start_conn){ cookie, read };
+	set->v[set->n++] = (struct start_conn){ .cookie = cookie, .read = read };
 	return 0;
 }
 
@@ -63,8 +63,8 @@ void start_sort(struct start_set *set)
 		qsort(set->v, set->n, sizeof(set->v[0]), by_cookie);
 }
 
-static const struct start_conn *set_find(const struct start_set *set,
-					 uint64_t cookie)
+static struct start_conn *set_find(const struct start_set *set,
+				   uint64_t cookie)
 {
 	struct start_conn key = { .cookie = cookie };
 
@@ -288,48 +288,45 @@ out:
 
 int start_fill(struct start *s, int map_fd)
 {
-	struct start_set prev = { 0 }, cur = { 0 }, got = { 0 }, t;
+	struct start_set prev = { 0 }, cur = { 0 }, t;
 	int err = 0, stored = 0;
+	bool full = false;
 
 	if (!s->nsocks)
 		return 0;
 	err = dump_all(s, &prev);
-	for (int i = 1; i < MAX_DUMPS && !err; i++) {
-		size_t pending = 0, old = got.n;
+	for (int i = 1; i < MAX_DUMPS && !err && !full; i++) {
+		size_t pending = 0;
 
 		err = dump_all(s, &cur);
-		for (size_t j = 0; j < cur.n && !err; j++) {
-			const struct start_conn *c = &cur.v[j];
+		for (size_t j = 0; j < cur.n && !err && !full; j++) {
+			struct start_conn *c = &cur.v[j];
+			struct start_conn *b = set_find(&s->before, c->cookie);
 
-			/* got: sorted as far as old (this round's are after). */
-			t = (struct start_set){ got.v, old, got.cap };
-			if (!set_find(&s->before, c->cookie) ||
-			    set_find(&t, c->cookie))
+			if (!b || b->done)
 				continue;
-			if (start_same(&prev, c))
-				err = set_add(&got, c->cookie, c->read);
-			else
+			if (!start_same(&prev, c)) {
 				pending++;
+				continue;
+			}
+			/* Two dumps agree: store it (a mark, EEXIST, wins). */
+			b->done = true;
+			if (c->read == MARK)
+				continue;
+			if (!bpf_update_elem(map_fd, &c->cookie, &c->read,
+					     BPF_NOEXIST))
+				stored++;
+			else if (errno != EEXIST)
+				full = true;	/* the rest keep the older gap */
 		}
-		start_sort(&got);
 		if (!pending)
 			break;
 		t = prev;
 		prev = cur;
 		cur = t;
 	}
-	for (size_t j = 0; j < got.n && !err; j++) {
-		if (got.v[j].read == MARK)
-			continue;
-		if (!bpf_update_elem(map_fd, &got.v[j].cookie, &got.v[j].read,
-				     BPF_NOEXIST))
-			stored++;
-		else if (errno != EEXIST)
-			break;	/* full: the rest keep the older gap */
-	}
 	free(prev.v);
 	free(cur.v);
-	free(got.v);
 	return err ? err : stored;
 }
 

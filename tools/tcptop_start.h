@@ -31,6 +31,7 @@
 struct start_conn {
 	uint64_t cookie;
 	uint64_t read;		/* bytes the application had read */
+	bool done;		/* start_begin()'s: its reading is settled */
 };
 
 struct start_set {

@@ -93,9 +93,9 @@ static void test_readings(void)
 
 	start_sort(&set);
 	CHECK(set.v[0].cookie == 7 && set.v[2].cookie == 0x1122334455667788ULL);
-	CHECK(start_same(&set, &(struct start_conn){ 10, 10 }));
-	CHECK(!start_same(&set, &(struct start_conn){ 10, 11 }));
-	CHECK(!start_same(&set, &(struct start_conn){ 11, 10 }));
+	CHECK(start_same(&set, &(struct start_conn){ .cookie = 10, .read = 10 }));
+	CHECK(!start_same(&set, &(struct start_conn){ .cookie = 10, .read = 11 }));
+	CHECK(!start_same(&set, &(struct start_conn){ .cookie = 11, .read = 10 }));
 	CHECK(!start_same(&(struct start_set){ 0 }, &set.v[0]));
 	free(set.v);
 }
