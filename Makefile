@@ -12,7 +12,7 @@
 TOOLS = \
 	tcptop \
 	tcpconnlat
-tcptop_OBJS = tcptop_report tcptop_start
+tcptop_OBJS = tcptop_report tcptop_start tcptop_ccache
 
 # The shared runtime (runtime/), linked into every tool and unit test, with
 # the fragments of bpf_text/shared/.

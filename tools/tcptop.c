@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "progtext.h"
 #include "shared_text.h"
+#include "tcptop_ccache.h"
 #include "tcptop_report.h"
 #include "tcptop_start.h"
 #include "tcptop_text.h"
@@ -131,13 +132,14 @@ struct counts {
 	int gen_fd, sync_fd, dropped_fd;
 	uint32_t gen;
 	uint64_t dropped;
+	struct ccache cache;
 };
 
 /* Make programs write the other generation; return once none writes old. */
 static int flip_generation(struct counts *c, uint32_t *old)
 {
 	int zero = 0, inner = c->gen_fd;
-	uint32_t next = c->gen ^ 1;
+	uint32_t next = c->gen + 1;
 
 	if (bpf_update_elem(c->gen_fd, &zero, &next, 0))
 		return -errno;
@@ -198,7 +200,7 @@ static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 
 		err = bprog__drain(c->p, tables[i].name, want, emit, &d);
 	}
-	return err;
+	return err ? err : ccache_collect(&c->cache, old, v4, v6);
 }
 
 /* Counts the kernel side could not store since the last call. */
@@ -324,11 +326,18 @@ static const struct tool tcptop = {
 /* The count tables' control maps: bpf_text/tcptop/maps.bpf.c. */
 static int counts_open(struct counts *c)
 {
+	int err;
+
 	c->gen_fd = bprog__table_fd(c->p, "generation");
 	c->sync_fd = bprog__table_fd(c->p, "gen_sync");
 	c->dropped_fd = bprog__table_fd(c->p, "dropped");
 	if (c->gen_fd < 0 || c->sync_fd < 0 || c->dropped_fd < 0) {
 		p_err("%s", bprog__errmsg(c->p));
+		return -1;
+	}
+	err = ccache_open(&c->cache, c->p);
+	if (err) {
+		p_err("cannot read the count cache: %s", strerror(-err));
 		return -1;
 	}
 	return 0;
@@ -411,6 +420,7 @@ int main(int argc, char **argv)
 		ret = trace(&c, &ro);
 cleanup:
 	start_end(&start);
+	ccache_close(&c.cache);
 	tool_close(c.p);
 	return ret;
 }

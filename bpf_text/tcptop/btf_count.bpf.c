@@ -6,8 +6,139 @@
 #define DIR_SEND 0
 #define DIR_RECV 1
 
+// A row's key as the programs build it: both families in one shape.
+struct who_t {
+    u64 saddr[2];       // IPv4: the address in the low 4 bytes of [0]
+    u64 daddr[2];
+    u64 comm[2];
+    u32 pid;
+    u32 gen;
+    u16 family;
+    u16 lport;          // host order
+    u16 dport;          // host order
+    u16 used;           // a cache entry: 1 once filled
+};
+
+// Per CPU, a direct-mapped cache in front of the count tables: a row's
+// bytes add up here, with no hash lookup and no shared cache line, until
+// another row takes the entry (its bytes then go to the tables) or the
+// generation ends. Half of it per generation parity: user space reads the
+// half of the generation it flipped away from (tools/tcptop_ccache.c)
+// while the programs fill the other. Entries of an older generation are
+// stale: already read, overwritten without a flush.
+// One program at a time uses a CPU's cache: ccache_busy. A tracepoint
+// runs its programs with preemption disabled, so only an interrupt can run
+// another of ours on that CPU meanwhile (tcp_read_sock() from a softirq,
+// for kTLS or strparser): a flag checked, then set, is enough. fexit
+// programs can be preempted by another task's: they take the cache with an
+// atomic increment, and own it only if no one else's is there.
+#define CCACHE_SLOTS 256     // (h * 0x9E3779B1u) >> 24: 8 bits
+struct ccache_t {
+    struct who_t w;
+    u64 bytes[2];       // DIR_SEND, DIR_RECV
+};
+BPF_PERCPU_ARRAY(ccache, struct ccache_t, 2 * CCACHE_SLOTS);
+BPF_PERCPU_ARRAY(ccache_busy, u64, 1);
+
+// The tables: lookup_or_try_init() and an atomic add.
+static inline void count_table(struct who_t *w, int dir, u64 bytes)
+{
+    u64 *val, zero = 0;
+
+    if (w->family == AF_INET) {
+        struct ipv4_key_t k4 = {.pid = w->pid, .gen = w->gen,
+                                .saddr = (u32)w->saddr[0],
+                                .daddr = (u32)w->daddr[0],
+                                .lport = w->lport, .dport = w->dport};
+        __builtin_memcpy(k4.name, w->comm, sizeof(k4.name));
+        val = dir == DIR_SEND ? ipv4_send_bytes.lookup_or_try_init(&k4, &zero) :
+                                ipv4_recv_bytes.lookup_or_try_init(&k4, &zero);
+    } else {
+        struct ipv6_key_t k6 = {.pid = w->pid, .gen = w->gen,
+                                .lport = w->lport, .dport = w->dport};
+        __builtin_memcpy(k6.name, w->comm, sizeof(k6.name));
+        __builtin_memcpy(&k6.saddr, w->saddr, sizeof(k6.saddr));
+        __builtin_memcpy(&k6.daddr, w->daddr, sizeof(k6.daddr));
+        val = dir == DIR_SEND ? ipv6_send_bytes.lookup_or_try_init(&k6, &zero) :
+                                ipv6_recv_bytes.lookup_or_try_init(&k6, &zero);
+    }
+    if (val)
+        lock_xadd(val, bytes);
+    else
+        count_dropped();
+}
+
+static inline int same_who(struct who_t *a, struct who_t *b)
+{
+    return a->saddr[0] == b->saddr[0] && a->saddr[1] == b->saddr[1] &&
+           a->daddr[0] == b->daddr[0] && a->daddr[1] == b->daddr[1] &&
+           a->comm[0] == b->comm[0] && a->comm[1] == b->comm[1] &&
+           a->pid == b->pid && a->gen == b->gen && a->family == b->family &&
+           a->lport == b->lport && a->dport == b->dport && a->used;
+}
+
+// Whether this program may use this CPU's cache now (see ccache_busy).
+static inline int ccache_enter(u64 *busy, int preemptible)
+{
+    if (!preemptible) {
+        if (*busy)
+            return 0;
+        *busy = 1;
+        return 1;
+    }
+    lock_xadd(busy, 1);
+    if (*busy == 1)
+        return 1;
+    lock_xadd(busy, -1);
+    return 0;
+}
+
+static inline void ccache_leave(u64 *busy, int preemptible)
+{
+    if (preemptible)
+        lock_xadd(busy, -1);
+    else
+        *busy = 0;
+}
+
+// Through this CPU's cache entry for w, if it is free to use; 0 if not.
+static inline int count_cached(struct who_t *w, int dir, u64 bytes,
+                               int preemptible)
+{
+    u32 zero = 0;
+    u64 *busy = ccache_busy.lookup(&zero);
+
+    if (!busy || !ccache_enter(busy, preemptible))
+        return 0;
+    // Fibonacci hashing: the product's top bits depend on every bit.
+    u32 h = ((u32)w->lport << 16 | w->dport) ^ (u32)w->daddr[0] ^
+            (u32)(w->daddr[1] >> 32) ^ w->pid;
+    u32 idx = (w->gen & 1) * CCACHE_SLOTS + ((h * 0x9E3779B1u) >> 24);
+    struct ccache_t *e = ccache.lookup(&idx);
+    if (!e) {
+        ccache_leave(busy, preemptible);
+        return 0;
+    }
+    if (!same_who(&e->w, w)) {
+        if (e->w.used && e->w.gen == w->gen) {
+            if (e->bytes[DIR_SEND])
+                count_table(&e->w, DIR_SEND, e->bytes[DIR_SEND]);
+            if (e->bytes[DIR_RECV])
+                count_table(&e->w, DIR_RECV, e->bytes[DIR_RECV]);
+        }
+        e->w = *w;
+        e->bytes[DIR_SEND] = 0;
+        e->bytes[DIR_RECV] = 0;
+    }
+    e->bytes[dir] += bytes;
+    ccache_leave(busy, preemptible);
+    return 1;
+}
+
 // lport: the connection's local port (skc_num is 0 once it is closed).
-static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
+// preemptible: an fexit program's call (see ccache_busy), a constant.
+static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport,
+                              int preemptible)
 {
     if (container_should_be_filtered()) {
         return 0;
@@ -16,30 +147,22 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
     u32 pid = bpf_get_current_pid_tgid() >> 32;
     FILTER_PID
     u16 family = SK_FAMILY(sk);
-    u64 *val, zero = 0;
     FILTER_FAMILY
 
+    struct who_t w = {.pid = pid, .gen = current_gen(), .family = family,
+                      .lport = lport, .dport = ntohs(SK_DPORT(sk)),
+                      .used = 1};
     if (family == AF_INET) {
-        struct ipv4_key_t k4 = {.pid = pid, .gen = current_gen(),
-                                .saddr = SK_SADDR4(sk), .daddr = SK_DADDR4(sk),
-                                .lport = lport, .dport = ntohs(SK_DPORT(sk))};
-        CURRENT_COMM(k4.name);
-        val = dir == DIR_SEND ? ipv4_send_bytes.lookup_or_try_init(&k4, &zero) :
-                                ipv4_recv_bytes.lookup_or_try_init(&k4, &zero);
+        w.saddr[0] = SK_SADDR4(sk);
+        w.daddr[0] = SK_DADDR4(sk);
     } else if (family == AF_INET6) {
-        struct ipv6_key_t k6 = {.pid = pid, .gen = current_gen(),
-                                .lport = lport, .dport = ntohs(SK_DPORT(sk))};
-        CURRENT_COMM(k6.name);
-        SK_SADDR6(sk, &k6.saddr);
-        SK_DADDR6(sk, &k6.daddr);
-        val = dir == DIR_SEND ? ipv6_send_bytes.lookup_or_try_init(&k6, &zero) :
-                                ipv6_recv_bytes.lookup_or_try_init(&k6, &zero);
+        SK_SADDR6(sk, w.saddr);
+        SK_DADDR6(sk, w.daddr);
     } else {
         return 0;
     }
-    if (val)
-        lock_xadd(val, bytes);
-    else
-        count_dropped();
+    CURRENT_COMM(w.comm);
+    if (!count_cached(&w, dir, bytes, preemptible))
+        count_table(&w, dir, bytes);
     return 0;
 }
