@@ -540,6 +540,21 @@ bool bprog__kfunc_exists(const char *name)
 	return found;
 }
 
+uint64_t bprog__skipped(const struct bprog *p)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < p->nfuncs; i++) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		if (p->funcs[i].fd >= 0 &&
+		    !bpf_obj_get_info_by_fd(p->funcs[i].fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 void bprog__destroy(struct bprog *p)
 {
 	int i;

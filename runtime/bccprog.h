@@ -68,6 +68,14 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 /* Poll all perf readers; returns events-ready count, 0 on timeout, -EINTR. */
 int bprog__poll(struct bprog *p, int timeout_ms);
 
+/*
+ * Runs of p's programs the kernel skipped since they were loaded: a traced
+ * event that came while the same program was running on that CPU (in an
+ * interrupt nested in it). What those runs would have seen is missing.
+ * Always 0 before Linux 5.12, which does not count them.
+ */
+uint64_t bprog__skipped(const struct bprog *p);
+
 /* Detach everything, close readers, destroy the module. Accepts NULL. */
 void bprog__destroy(struct bprog *p);
 

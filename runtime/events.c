@@ -22,10 +22,11 @@ int events_open(struct bprog *p, const char *table, bprog_event_fn fn,
 	return bprog__open_perf(p, table, fn, on_lost, ev, 64);
 }
 
-static void tick(struct events *ev)
+static void tick(struct bprog *p, struct events *ev)
 {
 	if (ev->tick)
 		ev->tick(ev);
+	tool_check_skipped(p, &ev->skipped);
 }
 
 int events_loop(struct bprog *p, struct events *ev)
@@ -42,13 +43,16 @@ int events_loop(struct bprog *p, struct events *ev)
 			ret = -1;
 			break;
 		}
-		tick(ev);
+		tick(p, ev);
 	}
 	/* What arrived before the signal is still printed. */
 	if (!ev->broken)
 		bprog__poll(p, 0);
-	tick(ev);
+	tick(p, ev);
 	if (ev->lost)
 		p_warn("lost %llu events in total", (unsigned long long)ev->lost);
+	if (ev->skipped)
+		p_warn("skipped %llu program runs in total",
+		       (unsigned long long)ev->skipped);
 	return ret;
 }

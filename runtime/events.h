@@ -14,6 +14,7 @@
 struct events {
 	bool broken;		/* set by a handler when stdout is gone */
 	uint64_t lost;		/* events the perf buffers dropped */
+	uint64_t skipped;	/* program runs the kernel skipped */
 	/* After every poll (or NULL): e.g. report the tool's counters. */
 	void (*tick)(struct events *ev);
 	void *ctx;		/* the tool's */
@@ -25,7 +26,8 @@ int events_open(struct bprog *p, const char *table, bprog_event_fn fn,
 
 /*
  * Poll until a signal (tool_exiting) or until stdout is gone; then print
- * what had arrived, and the lost total. 0, or -1 after saying why.
+ * what had arrived, and the lost and skipped totals. 0, or -1 after saying
+ * why.
  */
 int events_loop(struct bprog *p, struct events *ev);
 

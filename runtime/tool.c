@@ -103,6 +103,17 @@ int tool_open(const struct tool *tool, const struct tool_opts *o,
 	return 1;
 }
 
+void tool_check_skipped(struct bprog *p, uint64_t *seen)
+{
+	uint64_t n = bprog__skipped(p);
+
+	if (n <= *seen)
+		return;
+	p_warn("%llu program runs skipped: an event came while the same program was running on its CPU (nested in an interrupt); what they saw is missing",
+	       (unsigned long long)(n - *seen));
+	*seen = n;
+}
+
 void tool_close(struct bprog *p)
 {
 	bprog__destroy(p);

@@ -86,6 +86,12 @@ extern volatile sig_atomic_t tool_exiting;
 int tool_open(const struct tool *tool, const struct tool_opts *o,
 	      struct bprog **p);
 
+/*
+ * Warn (stderr) of the program runs the kernel skipped since *seen (see
+ * bprog__skipped()), and move *seen on. Tools call it as they report.
+ */
+void tool_check_skipped(struct bprog *p, uint64_t *seen);
+
 /* Detach and free everything tool_open() set up. Accepts NULL. */
 void tool_close(struct bprog *p);
 

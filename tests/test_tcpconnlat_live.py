@@ -283,7 +283,12 @@ def test_abandoned_connects_leave_nothing(live, ns):
             run(ns.argv(["ss", "-tanpi"])).stdout[-3000:])
     finally:
         evs, err = stop_and_parse(bg, lport=True)
-    assert mine == [], "entries left behind: %r; %s" % (mine[:5], why)
+    # The one way an entry may stay: the kernel skipped the program for
+    # the state change that ends it (it came in an interrupt nested in the
+    # same program on that CPU), and the tool said so.
+    skipped = re.search(r"skipped (\d+) program runs in total", err)
+    assert len(mine) <= (int(skipped.group(1)) if skipped else 0), \
+        "entries left behind: %r; %s\n%s" % (mine[:5], why, err)
     assert len(left) < 10240
     assert len(for_conn(evs, slow[0])) == 1
     check_event(for_conn(evs, slow[0])[0], slow[0], lport=True)

@@ -132,6 +132,7 @@ struct counts {
 	int gen_fd, sync_fd, dropped_fd;
 	uint32_t gen;
 	uint64_t dropped;
+	uint64_t skipped;	/* program runs the kernel skipped, so far */
 	struct ccache cache;
 };
 
@@ -260,6 +261,7 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	if (lost)
 		p_warn("%llu counts dropped: more connections in one interval than the tables hold (10240)",
 		     (unsigned long long)lost);
+	tool_check_skipped(c->p, &c->skipped);
 out:
 	rows_free(&v4);
 	rows_free(&v6);
