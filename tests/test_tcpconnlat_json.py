@@ -65,7 +65,7 @@ def test_json_comm_any_bytes(live, ns):
         objs, err = stop_json(bg)
     for rec in recs:
         mine = records_for(objs, rec)
-        assert len(mine) == 1, rec
+        assert len(mine) == 1, (rec, [o for o in objs if o["pid"] == rec["pid"]], err)
         check_record(mine[0], rec)
 
 
@@ -83,7 +83,7 @@ def test_json_slow_connect_latency(live, ns, family):
     for rec in recs:
         assert rec["ms"] > 900, "the SYN was not dropped: %r" % rec
         mine = records_for(objs, rec)
-        assert len(mine) == 1, rec
+        assert len(mine) == 1, (rec, [o for o in objs if o["pid"] == rec["pid"]], err)
         check_record(mine[0], rec)
         assert abs(mine[0]["lat_ms"] - rec["ms"]) <= 0.03 * rec["ms"]
         assert abs(mine[0]["lat_us"] / 1000 - rec["ms"]) <= 0.03 * rec["ms"]
