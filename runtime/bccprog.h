@@ -71,8 +71,9 @@ int bprog__poll(struct bprog *p, int timeout_ms);
 /*
  * Runs of p's programs the kernel skipped since they were loaded: a traced
  * event that came while the same program was running on that CPU (in an
- * interrupt nested in it). What those runs would have seen is missing.
- * Always 0 before Linux 5.12, which does not count them.
+ * interrupt nested in it, or a task that preempted it). What those runs
+ * would have seen is missing. The kernel counts them for fentry/fexit
+ * programs since Linux 5.12, for tracepoints and kprobes only later.
  */
 uint64_t bprog__skipped(const struct bprog *p);
 

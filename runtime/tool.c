@@ -109,7 +109,7 @@ void tool_check_skipped(struct bprog *p, uint64_t *seen)
 
 	if (n <= *seen)
 		return;
-	p_warn("%llu program runs skipped: an event came while the same program was running on its CPU (nested in an interrupt); what they saw is missing",
+	p_warn("%llu program runs skipped: an event came while the same program was running on its CPU (in an interrupt, or a task that preempted it); what they saw is missing",
 	       (unsigned long long)(n - *seen));
 	*seen = n;
 }

@@ -38,6 +38,17 @@ int ccache_open(struct ccache *cc, struct bprog *p)
 	return cc->buf ? 0 : -ENOMEM;
 }
 
+/* An IPv4 address the BPF side stored as the low 32 bits of a u64. */
+static void ipv4_from_u64(uint8_t *dst, const uint8_t *src)
+{
+	uint64_t v;
+	uint32_t a;
+
+	memcpy(&v, src, sizeof(v));
+	a = (uint32_t)v;
+	memcpy(dst, &a, sizeof(a));
+}
+
 static void add_entry(const struct ccache_entry *e, struct rows *v4,
 		      struct rows *v6)
 {
@@ -46,8 +57,13 @@ static void add_entry(const struct ccache_entry *e, struct rows *v4,
 	row.family = e->family;
 	row.pid = e->pid;
 	memcpy(row.comm, e->comm, sizeof(e->comm));
-	memcpy(row.saddr, e->saddr, e->family == AF_INET ? 4 : 16);
-	memcpy(row.daddr, e->daddr, e->family == AF_INET ? 4 : 16);
+	if (e->family == AF_INET) {
+		ipv4_from_u64(row.saddr, e->saddr);
+		ipv4_from_u64(row.daddr, e->daddr);
+	} else {
+		memcpy(row.saddr, e->saddr, 16);
+		memcpy(row.daddr, e->daddr, 16);
+	}
 	row.lport = e->lport;
 	row.dport = e->dport;
 	rows_add(e->family == AF_INET ? v4 : v6, &row, e->bytes[0],

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tcptop's per-CPU count cache (bpf_text/tcptop/btf_count.bpf.c, ccache):
- * the bytes the tp_btf programs hold there, read at each interval's end.
+ * the bytes the tracepoint and fentry methods' programs hold there, read
+ * at each interval's end.
  * The kprobe method has no cache; then these calls do nothing.
  */
 #ifndef TCPTOP_CCACHE_H
@@ -14,7 +15,7 @@
 
 /* struct ccache_t in the BPF text (its struct who_t, then the bytes). */
 struct ccache_entry {
-	uint8_t saddr[16];	/* IPv4: the first 4 bytes */
+	uint8_t saddr[16];	/* IPv4: the low 32 bits of a u64 */
 	uint8_t daddr[16];
 	char comm[16];
 	uint32_t pid;

@@ -26,12 +26,13 @@ struct who_t {
 // half of the generation it flipped away from (tools/tcptop_ccache.c)
 // while the programs fill the other. Entries of an older generation are
 // stale: already read, overwritten without a flush.
-// One program at a time uses a CPU's cache: ccache_busy. A tracepoint
-// runs its programs with preemption disabled, so only an interrupt can run
-// another of ours on that CPU meanwhile (tcp_read_sock() from a softirq,
-// for kTLS or strparser): a flag checked, then set, is enough. fexit
-// programs can be preempted by another task's: they take the cache with an
-// atomic increment, and own it only if no one else's is there.
+// One program at a time uses a CPU's cache (ccache_busy): another of ours
+// can run on the same CPU in the middle of one, in an interrupt
+// (tcp_read_sock() from a softirq, for kTLS or strparser) or, for fexit
+// programs (and tracepoints on PREEMPT_RT kernels), in a task that
+// preempted it. Each caller adds 1 to the CPU's counter and uses the cache
+// only if its own is the only one there; BPF's atomic add has no fetch
+// form under bcc, so it reads the counter back.
 #define CCACHE_SLOTS 256     // (h * 0x9E3779B1u) >> 24: 8 bits
 struct ccache_t {
     struct who_t w;
@@ -78,14 +79,8 @@ static inline int same_who(struct who_t *a, struct who_t *b)
 }
 
 // Whether this program may use this CPU's cache now (see ccache_busy).
-static inline int ccache_enter(u64 *busy, int preemptible)
+static inline int ccache_enter(u64 *busy)
 {
-    if (!preemptible) {
-        if (*busy)
-            return 0;
-        *busy = 1;
-        return 1;
-    }
     lock_xadd(busy, 1);
     if (*busy == 1)
         return 1;
@@ -93,22 +88,13 @@ static inline int ccache_enter(u64 *busy, int preemptible)
     return 0;
 }
 
-static inline void ccache_leave(u64 *busy, int preemptible)
-{
-    if (preemptible)
-        lock_xadd(busy, -1);
-    else
-        *busy = 0;
-}
-
 // Through this CPU's cache entry for w, if it is free to use; 0 if not.
-static inline int count_cached(struct who_t *w, int dir, u64 bytes,
-                               int preemptible)
+static inline int count_cached(struct who_t *w, int dir, u64 bytes)
 {
     u32 zero = 0;
     u64 *busy = ccache_busy.lookup(&zero);
 
-    if (!busy || !ccache_enter(busy, preemptible))
+    if (!busy || !ccache_enter(busy))
         return 0;
     // Fibonacci hashing: the product's top bits depend on every bit.
     u32 h = ((u32)w->lport << 16 | w->dport) ^ (u32)w->daddr[0] ^
@@ -116,7 +102,7 @@ static inline int count_cached(struct who_t *w, int dir, u64 bytes,
     u32 idx = (w->gen & 1) * CCACHE_SLOTS + ((h * 0x9E3779B1u) >> 24);
     struct ccache_t *e = ccache.lookup(&idx);
     if (!e) {
-        ccache_leave(busy, preemptible);
+        lock_xadd(busy, -1);
         return 0;
     }
     if (!same_who(&e->w, w)) {
@@ -131,14 +117,12 @@ static inline int count_cached(struct who_t *w, int dir, u64 bytes,
         e->bytes[DIR_RECV] = 0;
     }
     e->bytes[dir] += bytes;
-    ccache_leave(busy, preemptible);
+    lock_xadd(busy, -1);
     return 1;
 }
 
 // lport: the connection's local port (skc_num is 0 once it is closed).
-// preemptible: an fexit program's call (see ccache_busy), a constant.
-static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport,
-                              int preemptible)
+static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
 {
     if (container_should_be_filtered()) {
         return 0;
@@ -162,7 +146,7 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport,
         return 0;
     }
     CURRENT_COMM(w.comm);
-    if (!count_cached(&w, dir, bytes, preemptible))
+    if (!count_cached(&w, dir, bytes))
         count_table(&w, dir, bytes);
     return 0;
 }
