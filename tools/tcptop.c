@@ -117,6 +117,7 @@ static void build_text(struct text *t, enum method m)
 						     bpf_tcptop_fentry_send);
 		if (m == M_FENTRY && btf_has_type("tcp_sendpage"))
 			text_add(&prog, bpf_tcptop_fentry_sendpage);
+		ccache_subst(&prog);
 	}
 	prog_filter_pid(&prog, "FILTER_PID", env.pid);
 	prog_filter_family(&prog, tool_family(&env.tool));
@@ -144,6 +145,7 @@ static int flip_generation(struct counts *c, uint32_t *old)
 
 	if (bpf_update_elem(c->gen_fd, &zero, &next, 0))
 		return -errno;
+	ccache_set_gen(&c->cache, next);
 	/* An update of a map-in-map returns after synchronize_rcu(). */
 	if (bpf_update_elem(c->sync_fd, &zero, &inner, 0))
 		return -errno;
@@ -201,7 +203,9 @@ static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 
 		err = bprog__drain(c->p, tables[i].name, want, emit, &d);
 	}
-	return err ? err : ccache_collect(&c->cache, old, v4, v6);
+	if (!err)
+		ccache_collect(&c->cache, old, v4, v6);
+	return err;
 }
 
 /* Counts the kernel side could not store since the last call. */

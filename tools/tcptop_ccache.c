@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * tcptop's per-CPU count cache, read one entry index at a time: a
- * per-CPU array's lookup returns that entry of every possible CPU.
+ * tcptop's count cache: one mmapable array, CCACHE_PAGE elements of 128
+ * bytes per 4 KiB page, 2^CCACHE_PAGE_BITS pages per possible CPU. The
+ * first element of a page is its head (the generation); the rest are
+ * entries, half per generation parity.
  */
 #include <errno.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <bcc/libbpf.h>
@@ -14,10 +17,34 @@
 
 #include "tcptop_ccache.h"
 
+/*
+ * Up to 16 pages (240 entries per parity) per CPU, and about 2 MiB in
+ * all: user space maps it, so it counts in the tool's RSS.
+ */
+#define CCACHE_MAX_PAGE_BITS 4
+#define CCACHE_BUDGET_PAGES 512
+
+void ccache_subst(struct text *t)
+{
+	int cpus = libbpf_num_possible_cpus(), bits = CCACHE_MAX_PAGE_BITS;
+	char buf[16];
+
+	/* Unknown: CPU 0's pages only; the others count in the tables. */
+	if (cpus <= 0)
+		cpus = 1;
+	while (bits > 0 && (cpus << bits) > CCACHE_BUDGET_PAGES)
+		bits--;
+	snprintf(buf, sizeof(buf), "%d", cpus);
+	text_replace(t, "POSSIBLE_CPUS", buf);
+	snprintf(buf, sizeof(buf), "%d", bits);
+	text_replace(t, "PAGE_BITS_PER_CPU", buf);
+}
+
 int ccache_open(struct ccache *cc, struct bprog *p)
 {
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info);
+	void *m;
 
 	memset(cc, 0, sizeof(*cc));
 	cc->fd = bprog__table_fd(p, "ccache");
@@ -26,16 +53,25 @@ int ccache_open(struct ccache *cc, struct bprog *p)
 	if (bpf_obj_get_info_by_fd(cc->fd, &info, &len))
 		return -errno;
 	/* The layout this reader knows, or nothing is read at all. */
-	if (info.type != BPF_MAP_TYPE_PERCPU_ARRAY ||
+	if (info.type != BPF_MAP_TYPE_ARRAY ||
+	    !(info.map_flags & BPF_F_MMAPABLE) ||
 	    info.value_size != sizeof(struct ccache_entry) ||
-	    !info.max_entries || info.max_entries % 2)
+	    !info.max_entries || info.max_entries % CCACHE_PAGE)
 		return -EPROTO;
-	cc->slots = info.max_entries / 2;
-	cc->ncpus = libbpf_num_possible_cpus();
-	if (cc->ncpus <= 0)
-		return cc->ncpus ? cc->ncpus : -EINVAL;
-	cc->buf = calloc((size_t)cc->ncpus, sizeof(*cc->buf));
-	return cc->buf ? 0 : -ENOMEM;
+	cc->pages = info.max_entries / CCACHE_PAGE;
+	cc->len = (size_t)info.max_entries * sizeof(struct ccache_entry);
+	m = mmap(NULL, cc->len, PROT_READ | PROT_WRITE, MAP_SHARED, cc->fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	cc->map = m;
+	return 0;
+}
+
+void ccache_set_gen(struct ccache *cc, uint32_t gen)
+{
+	for (uint32_t pg = 0; cc->map && pg < cc->pages; pg++)
+		__atomic_store_n(&cc->map[pg * CCACHE_PAGE].gen, gen,
+				 __ATOMIC_RELEASE);
 }
 
 /* An IPv4 address the BPF side stored as the low 32 bits of a u64. */
@@ -70,30 +106,30 @@ static void add_entry(const struct ccache_entry *e, struct rows *v4,
 		 e->bytes[1]);
 }
 
-int ccache_collect(struct ccache *cc, uint32_t gen, struct rows *v4,
-		   struct rows *v6)
+void ccache_collect(struct ccache *cc, uint32_t gen, struct rows *v4,
+		    struct rows *v6)
 {
-	uint32_t first = (gen & 1) * cc->slots;
+	uint32_t first = 1 + (gen & 1) * CCACHE_SLOTS;
 
-	if (cc->fd < 0)
-		return 0;
-	for (uint32_t i = first; i < first + cc->slots; i++) {
-		if (bpf_lookup_elem(cc->fd, &i, cc->buf))
-			return -errno;
-		for (int c = 0; c < cc->ncpus; c++) {
-			const struct ccache_entry *e = &cc->buf[c];
+	for (uint32_t pg = 0; cc->map && pg < cc->pages; pg++) {
+		const struct ccache_entry *page = &cc->map[pg * CCACHE_PAGE];
 
+		for (uint32_t i = first; i < first + CCACHE_SLOTS; i++) {
+			struct ccache_entry e;
+
+			/* A copy: the page is the kernel's and shared. */
+			memcpy(&e, &page[i], sizeof(e));
 			/* Older generations' entries were read already. */
-			if (e->used && e->gen == gen &&
-			    (e->family == AF_INET || e->family == AF_INET6))
-				add_entry(e, v4, v6);
+			if (e.used && e.gen == gen &&
+			    (e.family == AF_INET || e.family == AF_INET6))
+				add_entry(&e, v4, v6);
 		}
 	}
-	return 0;
 }
 
 void ccache_close(struct ccache *cc)
 {
-	free(cc->buf);
-	cc->buf = NULL;
+	if (cc->map)
+		munmap(cc->map, cc->len);
+	cc->map = NULL;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tcptop's per-CPU count cache (bpf_text/tcptop/btf_count.bpf.c, ccache):
- * the bytes the tracepoint and fentry methods' programs hold there, read
- * at each interval's end.
+ * tcptop's count cache (bpf_text/tcptop/btf_count.bpf.c, ccache): its
+ * size, the generation user space writes into it, and the bytes the
+ * tracepoint and fentry methods' programs hold there, read at each
+ * interval's end through a shared mapping.
  * The kprobe method has no cache; then these calls do nothing.
  */
 #ifndef TCPTOP_CCACHE_H
@@ -12,6 +13,7 @@
 
 #include "bccprog.h"
 #include "tcptop_report.h"
+#include "text.h"
 
 /* struct ccache_t in the BPF text (its struct who_t, then the bytes). */
 struct ccache_entry {
@@ -19,32 +21,47 @@ struct ccache_entry {
 	uint8_t daddr[16];
 	char comm[16];
 	uint32_t pid;
-	uint32_t gen;
+	uint32_t gen;		/* a page's head: the page's generation */
 	uint16_t family;
 	uint16_t lport;		/* host order */
 	uint16_t dport;		/* host order */
 	uint16_t used;
 	uint64_t bytes[2];	/* sent, received */
+	uint64_t busy;		/* a page's head: programs using it */
+	uint64_t pad[5];
 };
 
-_Static_assert(sizeof(struct ccache_entry) == 80, "ccache_t layout");
+_Static_assert(sizeof(struct ccache_entry) == 128, "ccache_t layout");
+
+/* As the BPF text: elements per 4 KiB page, entries per page per parity. */
+#define CCACHE_PAGE 32
+#define CCACHE_SLOTS 15
 
 struct ccache {
 	int fd;			/* -1: this method has no cache */
-	uint32_t slots;		/* entries per generation parity */
-	int ncpus;
-	struct ccache_entry *buf;	/* one entry of every CPU */
+	struct ccache_entry *map;	/* the whole array, shared */
+	size_t len;		/* bytes mapped */
+	uint32_t pages;		/* all CPUs' */
 };
 
-/* Find p's cache, if it has one. 0, or a negative errno. */
+/* Fill in the cache's size in t (POSSIBLE_CPUS, PAGE_BITS_PER_CPU). */
+void ccache_subst(struct text *t);
+
+/* Find p's cache, if it has one, and map it. 0, or a negative errno. */
 int ccache_open(struct ccache *cc, struct bprog *p);
+
+/*
+ * Make gen the generation of every page. Then wait for the programs
+ * (the generation flip does) before reading the one before.
+ */
+void ccache_set_gen(struct ccache *cc, uint32_t gen);
 
 /*
  * Add what generation gen left in the cache to v4 and v6. Only once the
  * flip away from gen has waited for the programs, and before the next.
  */
-int ccache_collect(struct ccache *cc, uint32_t gen, struct rows *v4,
-		   struct rows *v6);
+void ccache_collect(struct ccache *cc, uint32_t gen, struct rows *v4,
+		    struct rows *v6);
 
 void ccache_close(struct ccache *cc);
 

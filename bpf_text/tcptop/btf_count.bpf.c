@@ -1,7 +1,8 @@
 // tcptop, tracepoint and fentry methods: add bytes to the row of the
 // current process and this connection, every field at its BTF offset.
 // Follows: tcptop/maps.bpf.c.
-// Placeholders: FILTER_PID, FILTER_FAMILY (as bcc's tcptop.py).
+// Placeholders: FILTER_PID, FILTER_FAMILY (as bcc's tcptop.py), and the
+// cache's size (below).
 
 #define DIR_SEND 0
 #define DIR_RECV 1
@@ -22,24 +23,42 @@ struct who_t {
 // Per CPU, a direct-mapped cache in front of the count tables: a row's
 // bytes add up here, with no hash lookup and no shared cache line, until
 // another row takes the entry (its bytes then go to the tables) or the
-// generation ends. Half of it per generation parity: user space reads the
-// half of the generation it flipped away from (tools/tcptop_ccache.c)
-// while the programs fill the other. Entries of an older generation are
-// stale: already read, overwritten without a flush.
-// One program at a time uses a CPU's cache (ccache_busy): another of ours
-// can run on the same CPU in the middle of one, in an interrupt
-// (tcp_read_sock() from a softirq, for kTLS or strparser) or, for fexit
-// programs (and tracepoints on PREEMPT_RT kernels), in a task that
-// preempted it. Each caller adds 1 to the CPU's counter and uses the cache
-// only if its own is the only one there; BPF's atomic add has no fetch
-// form under bcc, so it reads the counter back.
-#define CCACHE_SLOTS 256     // (h * 0x9E3779B1u) >> 24: 8 bits
+// generation ends.
+// Laid out so that a call touches one 4 KiB page of it: what a call costs
+// is mostly the pages and lines it touches that the kernel's own path did
+// not (each a TLB miss, where kernel entry flushes the TLB). So the cache
+// is one mmapable array (its values start on a page boundary), not a
+// per-CPU map plus a generation map: each CPU owns CCACHE_PAGES pages of
+// CCACHE_PAGE elements; a row hashes to one page of its CPU. An element
+// of 128 bytes is an entry, but the first of each page is the page's head:
+// the generation (w.gen, written by user space into every head before it
+// waits for the programs) and busy. Half of each page's entries per
+// generation parity: user space reads (mmap) the half of the generation
+// it flipped away from (tools/tcptop_ccache.c) while the programs fill the
+// other. Entries of an older generation are stale: already read,
+// overwritten without a flush.
+// One program at a time uses a page (busy): another of ours can run on
+// the same CPU in the middle of one, in an interrupt (tcp_read_sock() from
+// a softirq, for kTLS or strparser) or, for fexit programs (and
+// tracepoints on PREEMPT_RT kernels), in a task that preempted it. Each
+// caller adds 1 to the page's counter and uses the page only if its own is
+// the only one there; BPF's atomic add has no fetch form under bcc, so it
+// reads the counter back.
+// The possible CPUs and log2 of the pages each has: filled in by
+// tools/tcptop_ccache.c.
+#define CCACHE_CPUS POSSIBLE_CPUS
+#define CCACHE_PAGE_BITS PAGE_BITS_PER_CPU
+#define CCACHE_PAGE 32              // 128-byte elements in 4 KiB
+#define CCACHE_SLOTS 15             // entries per page per parity
+#define CCACHE_PAGES (1 << CCACHE_PAGE_BITS)
 struct ccache_t {
-    struct who_t w;
+    struct who_t w;     // a head: w.gen only
     u64 bytes[2];       // DIR_SEND, DIR_RECV
+    u64 busy;           // a head: programs using the page
+    u64 pad[5];
 };
-BPF_PERCPU_ARRAY(ccache, struct ccache_t, 2 * CCACHE_SLOTS);
-BPF_PERCPU_ARRAY(ccache_busy, u64, 1);
+BPF_F_TABLE("array", int, struct ccache_t, ccache,
+            CCACHE_CPUS * CCACHE_PAGES * CCACHE_PAGE, BPF_F_MMAPABLE);
 
 // The tables: lookup_or_try_init() and an atomic add.
 static inline void count_table(struct who_t *w, int dir, u64 bytes)
@@ -78,7 +97,7 @@ static inline int same_who(struct who_t *a, struct who_t *b)
            a->lport == b->lport && a->dport == b->dport && a->used;
 }
 
-// Whether this program may use this CPU's cache now (see ccache_busy).
+// Whether this program may use this page now (see busy).
 static inline int ccache_enter(u64 *busy)
 {
     lock_xadd(busy, 1);
@@ -88,22 +107,35 @@ static inline int ccache_enter(u64 *busy)
     return 0;
 }
 
-// Through this CPU's cache entry for w, if it is free to use; 0 if not.
-static inline int count_cached(struct who_t *w, int dir, u64 bytes)
+// Count through this CPU's cache entry for w, or the tables if its page
+// is in use. w->gen is set here: the page's generation.
+static inline void count_cached(struct who_t *w, int dir, u64 bytes)
 {
-    u32 zero = 0;
-    u64 *busy = ccache_busy.lookup(&zero);
-
-    if (!busy || !ccache_enter(busy))
-        return 0;
-    // Fibonacci hashing: the product's top bits depend on every bit.
+    // Fibonacci hashing: the product's top bits depend on every bit. The
+    // top CCACHE_PAGE_BITS pick the page, bits 8-23 the entry.
     u32 h = ((u32)w->lport << 16 | w->dport) ^ (u32)w->daddr[0] ^
             (u32)(w->daddr[1] >> 32) ^ w->pid;
-    u32 idx = (w->gen & 1) * CCACHE_SLOTS + ((h * 0x9E3779B1u) >> 24);
+    h *= 0x9E3779B1u;
+    u32 base = (bpf_get_smp_processor_id() * CCACHE_PAGES +
+                (u32)((u64)h >> (32 - CCACHE_PAGE_BITS))) * CCACHE_PAGE;
+    struct ccache_t *head = ccache.lookup(&base);
+    if (!head) {
+        w->gen = current_gen();
+        count_table(w, dir, bytes);
+        return;
+    }
+    w->gen = head->w.gen;
+    if (!ccache_enter(&head->busy)) {
+        count_table(w, dir, bytes);
+        return;
+    }
+    u32 idx = base + 1 + (w->gen & 1) * CCACHE_SLOTS +
+              ((((h >> 8) & 0xffff) * CCACHE_SLOTS) >> 16);
     struct ccache_t *e = ccache.lookup(&idx);
     if (!e) {
-        lock_xadd(busy, -1);
-        return 0;
+        lock_xadd(&head->busy, -1);
+        count_table(w, dir, bytes);
+        return;
     }
     if (!same_who(&e->w, w)) {
         if (e->w.used && e->w.gen == w->gen) {
@@ -117,8 +149,7 @@ static inline int count_cached(struct who_t *w, int dir, u64 bytes)
         e->bytes[DIR_RECV] = 0;
     }
     e->bytes[dir] += bytes;
-    lock_xadd(busy, -1);
-    return 1;
+    lock_xadd(&head->busy, -1);
 }
 
 // lport: the connection's local port (skc_num is 0 once it is closed).
@@ -133,7 +164,7 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
     u16 family = SK_FAMILY(sk);
     FILTER_FAMILY
 
-    struct who_t w = {.pid = pid, .gen = current_gen(), .family = family,
+    struct who_t w = {.pid = pid, .family = family,
                       .lport = lport, .dport = ntohs(SK_DPORT(sk)),
                       .used = 1};
     if (family == AF_INET) {
@@ -146,7 +177,6 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport)
         return 0;
     }
     CURRENT_COMM(w.comm);
-    if (!count_cached(&w, dir, bytes))
-        count_table(&w, dir, bytes);
+    count_cached(&w, dir, bytes);
     return 0;
 }
