@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/* host: root, kernel headers and kprobes. */
+/* host: root, kernel headers, kprobes and PREEMPT_RT. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -64,4 +65,26 @@ bool host_has_kprobes(void)
 	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
 	       !access("/sys/kernel/tracing/kprobe_events", F_OK) ||
 	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
+}
+
+bool host_version_is_rt(const char *version)
+{
+	/* "PREEMPT_RT" since the merge (6.12); "PREEMPT RT" in older patches. */
+	return strstr(version, "PREEMPT_RT") || strstr(version, "PREEMPT RT");
+}
+
+bool host_preempt_rt(void)
+{
+	struct utsname u;
+	char buf[8] = "";
+	FILE *f = fopen("/sys/kernel/realtime", "re");
+
+	if (f) {
+		bool rt = fgets(buf, sizeof(buf), f) && buf[0] == '1';
+
+		fclose(f);
+		if (rt)
+			return true;
+	}
+	return !uname(&u) && host_version_is_rt(u.version);
 }

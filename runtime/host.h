@@ -20,4 +20,14 @@ bool host_ready(void);
 /* Whether kprobes can be attached (kprobe PMU, or tracefs kprobe_events). */
 bool host_has_kprobes(void);
 
+/*
+ * Whether the kernel is PREEMPT_RT: /sys/kernel/realtime says 1, or the
+ * version string (uname -v) says so. There, programs on tracepoints can be
+ * preempted (Linux 6.19+ runs them under SRCU-fast, migration disabled).
+ */
+bool host_preempt_rt(void);
+
+/* The version-string half of host_preempt_rt(), for a given string. */
+bool host_version_is_rt(const char *version);
+
 #endif

@@ -56,6 +56,7 @@ static const struct {
 	{ "TCP_RCV_NXT_OFF", "tcp_sock", "rcv_nxt" },
 	{ "TCP_BYTES_RECEIVED_OFF", "tcp_sock", "bytes_received" },
 	{ "TASK_COMM_OFF", "task_struct", "comm" },
+	{ "TASK_TGID_OFF", "task_struct", "tgid" },
 };
 
 void prog_text(const struct tool *tool, enum method m, struct text *t)

@@ -87,3 +87,48 @@ def test_cgroup_dir_filter_only_with_c(method):
         assert ("cgroup_dir.check_current_task(0) != 1" in out) == has
     # The path is not in the text: one cached program for every directory.
     assert "/sys/fs/cgroup" not in with_c.stdout
+
+
+def possible_cpus():
+    """The number of possible CPUs, from /sys/devices/system/cpu/possible
+    ("0-1", "0", "0-3,8-11")."""
+    n = 0
+    with open("/sys/devices/system/cpu/possible") as f:
+        for part in f.read().strip().split(","):
+            lo, _, hi = part.partition("-")
+            n += int(hi or lo) - int(lo) + 1
+    return n
+
+
+def preempt_rt():
+    try:
+        with open("/sys/kernel/realtime") as f:
+            if f.read().strip() == "1":
+                return True
+    except OSError:
+        pass
+    v = os.uname().version
+    return "PREEMPT_RT" in v or "PREEMPT RT" in v
+
+
+@pytest.mark.parametrize("method", ["tracepoint", "fentry"])
+def test_ebpf_count_cache_fits_this_host(method):
+    """The count cache's size and locking are filled in for this host: a
+    part for every possible CPU, up to 16 pages each within 512 pages in
+    all; tracepoint programs take a page with plain loads and stores unless
+    the kernel is PREEMPT_RT; fexit programs always atomically."""
+    r = run([TCPTOP, "--ebpf", "--attach", method])
+    assert r.returncode == 0, r.stderr
+    cpus = possible_cpus()
+    bits = 4
+    while bits and cpus << bits > 512:
+        bits -= 1
+    assert "#define CCACHE_CPUS %d\n" % cpus in r.stdout
+    assert "#define CCACHE_PAGE_BITS %d\n" % bits in r.stdout
+    assert "#define TP_PREEMPTIBLE %d\n" % preempt_rt() in r.stdout
+    for token in ("POSSIBLE_CPUS", "PAGE_BITS_PER_CPU",
+                  "TRACEPOINTS_PREEMPTIBLE"):
+        assert token not in r.stdout
+    fexit = r.stdout.count("SK_LPORT(sk), 1);")
+    assert fexit == (0 if method == "tracepoint" else
+                     r.stdout.count("KRETFUNC_PROBE(")), r.stdout

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "host.h"
 #include "tcptop_ccache.h"
 
 /*
@@ -38,6 +39,7 @@ void ccache_subst(struct text *t)
 	text_replace(t, "POSSIBLE_CPUS", buf);
 	snprintf(buf, sizeof(buf), "%d", bits);
 	text_replace(t, "PAGE_BITS_PER_CPU", buf);
+	text_replace(t, "TRACEPOINTS_PREEMPTIBLE", host_preempt_rt() ? "1" : "0");
 }
 
 int ccache_open(struct ccache *cc, struct bprog *p)

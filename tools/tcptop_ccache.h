@@ -44,7 +44,10 @@ struct ccache {
 	uint32_t pages;		/* all CPUs' */
 };
 
-/* Fill in the cache's size in t (POSSIBLE_CPUS, PAGE_BITS_PER_CPU). */
+/*
+ * Fill in the cache's size in t (POSSIBLE_CPUS, PAGE_BITS_PER_CPU), and
+ * whether tracepoint programs can be preempted (TRACEPOINTS_PREEMPTIBLE).
+ */
 void ccache_subst(struct text *t);
 
 /* Find p's cache, if it has one, and map it. 0, or a negative errno. */

@@ -4,7 +4,7 @@
 // because bcc's rewriter turns a C dereference into a probe read.
 // Follows: shared/btf_kernel.bpf.c. Precedes: shared/sock.bpf.c, which
 // uses these instead of its helper reads.
-// Placeholders: TASK_COMM_OFF (runtime/progtext.c).
+// Placeholders: TASK_COMM_OFF, TASK_TGID_OFF (runtime/progtext.c).
 
 struct tcp_sock;
 struct task_struct;
@@ -22,9 +22,13 @@ struct task_struct;
 #define SK_ADDR6(sk, off, dst) ({ \
     ((u64 *)(dst))[0] = BTF_LOAD(sk, off, u64); \
     ((u64 *)(dst))[1] = BTF_LOAD(sk, (off) + 8, u64); })
-// The current task's COMM, as bpf_get_current_comm() gives it: the kernel
-// keeps it NUL-padded, so two loads of its 16 bytes are the same bytes.
-#define CURRENT_COMM(dst) ({ \
-    struct task_struct *__t = bpf_get_current_task_btf(); \
-    ((u64 *)(dst))[0] = BTF_LOAD(__t, TASK_COMM_OFF, u64); \
-    ((u64 *)(dst))[1] = BTF_LOAD(__t, TASK_COMM_OFF + 8, u64); })
+// A task's COMM, as bpf_get_current_comm() gives it for the current one:
+// the kernel keeps it NUL-padded, so two loads of its 16 bytes are the
+// same bytes.
+#define TASK_COMM(t, dst) ({ \
+    ((u64 *)(dst))[0] = BTF_LOAD(t, TASK_COMM_OFF, u64); \
+    ((u64 *)(dst))[1] = BTF_LOAD(t, TASK_COMM_OFF + 8, u64); })
+#define CURRENT_COMM(dst) TASK_COMM(bpf_get_current_task_btf(), dst)
+// A task's process id, as bpf_get_current_pid_tgid() >> 32 gives it for
+// the current one.
+#define TASK_TGID(t) BTF_LOAD(t, TASK_TGID_OFF, u32)

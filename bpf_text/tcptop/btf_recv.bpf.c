@@ -12,7 +12,7 @@ RAW_TRACEPOINT_PROBE(tcp_rcv_space_adjust)
     int copied = rcv_advance(sk, &lport);
 
     if (copied > 0)
-        count_bytes(sk, copied, DIR_RECV, lport);
+        count_bytes(sk, copied, DIR_RECV, lport, TP_PREEMPTIBLE);
     return 0;
 }
 
@@ -60,6 +60,6 @@ RAW_TRACEPOINT_PROBE(sock_recv_length)
     last->fresh = 0;
     int missed = ret - (int)(TCP_COPIED_SEQ(sk) - last->base);
     if (missed > 0)
-        count_bytes(sk, missed, DIR_RECV, last->lport);
+        count_bytes(sk, missed, DIR_RECV, last->lport, TP_PREEMPTIBLE);
     return 0;
 }

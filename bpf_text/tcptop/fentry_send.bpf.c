@@ -10,5 +10,5 @@ KRETFUNC_PROBE(tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size,
 {
     if (ret <= 0)
         return 0;
-    return count_bytes(sk, ret, DIR_SEND, SK_LPORT(sk));
+    return count_bytes(sk, ret, DIR_SEND, SK_LPORT(sk), 1);
 }

@@ -11,5 +11,5 @@ KRETFUNC_PROBE(tcp_sendpage, struct sock *sk, struct page *page, int offset,
 {
     if (ret <= 0)
         return 0;
-    return count_bytes(sk, ret, DIR_SEND, SK_LPORT(sk));
+    return count_bytes(sk, ret, DIR_SEND, SK_LPORT(sk), 1);
 }

@@ -11,5 +11,6 @@ RAW_TRACEPOINT_PROBE(sock_send_length)
 
     if (size <= 0 || !SK_IS_TCP(sk))
         return 0;
-    return count_bytes(sk, size, DIR_SEND, SK_LPORT(sk));
+    return count_bytes(sk, size, DIR_SEND, SK_LPORT(sk),
+                       TP_PREEMPTIBLE);
 }
