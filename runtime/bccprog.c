@@ -37,6 +37,7 @@ struct link {
 struct loaded {
 	char name[64];
 	int fd;
+	bool covered;		/* its skipped runs are another's: not counted */
 };
 
 struct reader {
@@ -540,6 +541,13 @@ bool bprog__kfunc_exists(const char *name)
 	return found;
 }
 
+void bprog__skips_covered(struct bprog *p, const char *fn)
+{
+	for (int i = 0; i < p->nfuncs; i++)
+		if (!strcmp(p->funcs[i].name, fn))
+			p->funcs[i].covered = true;
+}
+
 uint64_t bprog__skipped(const struct bprog *p)
 {
 	uint64_t n = 0;
@@ -548,7 +556,7 @@ uint64_t bprog__skipped(const struct bprog *p)
 		struct bpf_prog_info info = { 0 };
 		uint32_t len = sizeof(info);
 
-		if (p->funcs[i].fd >= 0 &&
+		if (p->funcs[i].fd >= 0 && !p->funcs[i].covered &&
 		    !bpf_obj_get_info_by_fd(p->funcs[i].fd, &info, &len))
 			n += info.recursion_misses;
 	}

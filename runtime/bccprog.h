@@ -77,6 +77,9 @@ int bprog__poll(struct bprog *p, int timeout_ms);
  */
 uint64_t bprog__skipped(const struct bprog *p);
 
+/* Do not count fn's skipped runs: another program sees those events. */
+void bprog__skips_covered(struct bprog *p, const char *fn);
+
 /* Detach everything, close readers, destroy the module. Accepts NULL. */
 void bprog__destroy(struct bprog *p);
 

@@ -149,6 +149,9 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 	for (pr = tool->probes[m]; pr->fn && !e; pr++)
 		if (probe_wanted(pr, family))
 			e = bprog__load(p, pr->how, pr->fn);
+	for (pr = tool->probes[m]; pr->fn && !e; pr++)
+		if (pr->paired && !host_preempt_rt())
+			bprog__skips_covered(p, pr->fn);
 	for (pr = tool->probes[m]; pr->fn && !e && !o->check; pr++)
 		if (probe_wanted(pr, family))
 			e = bprog__attach(p, pr->how, pr->fn, pr->target);

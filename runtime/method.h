@@ -24,6 +24,13 @@ struct probe {
 	const char *fn, *target;
 	bool optional;		/* only when the kernel has the target */
 	int family;		/* 4 or 6: not under -6 / -4; 0: always */
+	/*
+	 * Paired with another program on the same target, so that an event
+	 * one of them skips (nested in its own run) the other sees; their
+	 * skipped runs are not reported. Except on PREEMPT_RT kernels, where
+	 * tracepoint programs can be preempted: both can be running then.
+	 */
+	bool paired;
 };
 
 /*
@@ -40,6 +47,10 @@ struct probe {
 #define PROBE_RAW_TP(tp, ...) \
 	{ .how = BPROG_RAW_TP, .fn = "raw_tracepoint__" #tp, .target = #tp, \
 	  __VA_ARGS__ }
+/* A second program on the same tracepoint: raw_tracepoint__tp_again. */
+#define PROBE_RAW_TP_AGAIN(tp, ...) \
+	{ .how = BPROG_RAW_TP, .fn = "raw_tracepoint__" #tp "_again", \
+	  .target = #tp, .paired = true, __VA_ARGS__ }
 #define PROBE_TP_BTF(tp, ...) \
 	{ .how = BPROG_TP_BTF, .fn = "raw_tracepoint__" #tp, .target = #tp, \
 	  __VA_ARGS__ }

@@ -308,8 +308,11 @@ static const struct tool tcpconnlat = {
 		PROBE_KPROBE(trace_connect, tcp_v6_connect, .family = 6), { 0 }
 	},
 	.probes[M_TRACEPOINT] = (const struct probe[]){
-		PROBE_RAW_TP(tcp_receive_reset), PROBE_RAW_TP(inet_sock_set_state),
-		{ 0 }
+		PROBE_RAW_TP(tcp_receive_reset, .paired = true),
+		PROBE_RAW_TP(inet_sock_set_state, .paired = true),
+		/* Nested runs: bpf_text/tcpconnlat/tracepoint_probes.bpf.c. */
+		PROBE_RAW_TP_AGAIN(tcp_receive_reset),
+		PROBE_RAW_TP_AGAIN(inet_sock_set_state), { 0 }
 	},
 	.tracepoints_since = "Linux 4.16+",
 	.probes[M_FENTRY] = (const struct probe[]){

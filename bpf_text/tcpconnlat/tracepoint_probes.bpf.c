@@ -13,7 +13,9 @@
 // before): forget it, or with --failed (#define CONNLAT_FAILED) report it
 // with the error connect() returns, sk_err, set by then (none: the
 // application closed the socket first).
-RAW_TRACEPOINT_PROBE(inet_sock_set_state)
+// starts: whether this program records starts too (one program does).
+static inline int on_state_change(struct bpf_raw_tracepoint_args *ctx,
+                                  int starts)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
     int oldstate = (int)ctx->args[1];
@@ -33,16 +35,40 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 #endif
     }
     // Not MPTCP's or SCTP's own sockets, which pass through SYN_SENT too.
-    if (newstate != TCP_SYN_SENT || !SK_IS_TCP(sk))
+    if (!starts || newstate != TCP_SYN_SENT || !SK_IS_TCP(sk))
         return 0;
     return record_start(sk);
+}
+
+RAW_TRACEPOINT_PROBE(inet_sock_set_state)
+{
+    return on_state_change(ctx, 1);
+}
+
+// The same tracepoint again, for the ends of connects only. The kernel
+// skips a program's run when an event comes while that program is
+// running on the same CPU (its recursion_misses). A timer interrupt that
+// lands in a run in process context (a connect's start, a close) can run
+// softirqs before the run resumes, and one softirq can end a whole batch
+// of connects (SYN retransmits whose timers expire together, replies
+// delayed by a qdisc): every one of those runs would be skipped, and the
+// connects never reported. This program is not running then (each runs
+// to its end before the other starts on the same event, and softirqs do
+// not nest), so it handles them. Each end is reported once: by whichever
+// program finds the start entry first; it deletes it. Starts happen only
+// in process context (connect()), where nothing of ours can be running
+// on the CPU.
+int raw_tracepoint__inet_sock_set_state_again(
+        struct bpf_raw_tracepoint_args *ctx)
+{
+    return on_state_change(ctx, 0);
 }
 
 // A reset in SYN_SENT refuses the connect. The kprobe method reports it
 // (tcp_rcv_state_process() runs for the reset), so this one does too.
 // With --failed the change to CLOSE that follows reports it, as
 // ECONNREFUSED (this tracepoint comes before sk_err is set).
-RAW_TRACEPOINT_PROBE(tcp_receive_reset)
+static inline int on_reset(struct bpf_raw_tracepoint_args *ctx)
 {
 #ifdef CONNLAT_FAILED
     return 0;
@@ -52,4 +78,16 @@ RAW_TRACEPOINT_PROBE(tcp_receive_reset)
         return 0;
     return report(ctx, sk, 0);
 #endif
+}
+
+RAW_TRACEPOINT_PROBE(tcp_receive_reset)
+{
+    return on_reset(ctx);
+}
+
+// Again, for resets a softirq brings in the middle of the other's run.
+int raw_tracepoint__tcp_receive_reset_again(
+        struct bpf_raw_tracepoint_args *ctx)
+{
+    return on_reset(ctx);
 }

@@ -123,3 +123,43 @@ def vmlinux_btf():
     """bpftool's raw dump of the running kernel's BTF."""
     return bpftool("btf", "dump", "file", "/sys/kernel/btf/vmlinux",
                    "format", "raw", timeout=120)
+
+
+# --- running a loaded program by hand ------------------------------------------
+
+_BPF_SYSCALL = {"x86_64": 321, "aarch64": 280}
+_BPF_PROG_TEST_RUN, _BPF_PROG_GET_FD_BY_ID = 10, 13
+
+
+def _bpf(cmd, attr):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(bytes(attr), len(attr))
+    r = libc.syscall(_BPF_SYSCALL[os.uname().machine], cmd, buf, len(attr))
+    if r < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return r, buf.raw
+
+
+def raw_tp_test_run(prog_id, args):
+    """Run a loaded raw tracepoint program once, in this process, with the
+    tracepoint arguments args (u64 each): BPF_PROG_TEST_RUN, which bpftool
+    prog run cannot do for raw tracepoints (it always passes data_in).
+    Returns the program's return value."""
+    import ctypes
+    import struct
+    fd, _ = _bpf(_BPF_PROG_GET_FD_BY_ID, struct.pack("<III", prog_id, 0, 0))
+    try:
+        raw = struct.pack("<%dQ" % len(args), *args)
+        ctx = ctypes.create_string_buffer(raw, len(raw))
+        # union bpf_attr's test: prog_fd retval data_size_in data_size_out
+        # data_in data_out repeat duration ctx_size_in ctx_size_out ctx_in
+        # ctx_out flags cpu batch_size.
+        attr = struct.pack("<IIIIQQIIIIQQIII4x", fd, 0, 0, 0, 0, 0, 0, 0,
+                           len(ctx.raw), 0, ctypes.addressof(ctx), 0, 0, 0,
+                           0)
+        _, out = _bpf(_BPF_PROG_TEST_RUN, attr)
+        return struct.unpack_from("<I", out, 4)[0]
+    finally:
+        os.close(fd)

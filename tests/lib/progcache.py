@@ -46,12 +46,13 @@ ARGS = {"tcptop": ["-C", "-S", "600"], "tcpconnlat": []}
 
 
 def objects(pid):
-    """{prog name: tag} and {map name: (type, key, value, entries, flags)}
-    of the BPF objects process pid holds."""
+    """{prog name: [tags]} and {map name: (type, key, value, entries,
+    flags)} of the BPF objects process pid holds (two programs can share a
+    name: tcpconnlat's second ones on a tracepoint)."""
     progs, maps = {}, {}
     for i in held_bpf_ids(pid, "prog"):
         p = bpftool_json("prog", "show", "id", str(i))
-        progs[p["name"]] = p["tag"]
+        progs[p["name"]] = sorted(progs.get(p["name"], []) + [p["tag"]])
     for i in held_bpf_ids(pid, "map"):
         m = bpftool_json("map", "show", "id", str(i))
         maps[m["name"]] = (m["type"], m["bytes_key"], m["bytes_value"],
