@@ -124,6 +124,17 @@ static bool probe_wanted(const struct probe *pr, int family)
 	return btf_has_target(pr);
 }
 
+/* Whether another wanted program of the list attaches where pr does. */
+static bool has_partner(const struct probe *list, const struct probe *pr,
+			int family)
+{
+	for (const struct probe *q = list; q->fn; q++)
+		if (q != pr && q->how == pr->how && q->paired &&
+		    !strcmp(q->target, pr->target) && probe_wanted(q, family))
+			return true;
+	return false;
+}
+
 struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 			   enum method m, volatile const sig_atomic_t *stop,
 			   char *err, size_t errlen)
@@ -133,6 +144,8 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 	const struct probe *pr;
 	struct bprog *p;
 	char cerr[512];
+	/* PREEMPT_RT: both programs of a pair can be running (struct probe). */
+	bool rt = host_preempt_rt();
 
 	prog_text(tool, m, &t);
 	/* --x-check compile is a check of the compiler: never from the cache. */
@@ -149,8 +162,8 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 	for (pr = tool->probes[m]; pr->fn && !e; pr++)
 		if (probe_wanted(pr, family))
 			e = bprog__load(p, pr->how, pr->fn);
-	for (pr = tool->probes[m]; pr->fn && !e; pr++)
-		if (pr->paired && !host_preempt_rt())
+	for (pr = tool->probes[m]; pr->fn && !e && !rt; pr++)
+		if (pr->paired && has_partner(tool->probes[m], pr, family))
 			bprog__skips_covered(p, pr->fn);
 	for (pr = tool->probes[m]; pr->fn && !e && !o->check; pr++)
 		if (probe_wanted(pr, family))

@@ -143,9 +143,9 @@ static int flip_generation(struct counts *c, uint32_t *old)
 	int zero = 0, inner = c->gen_fd;
 	uint32_t next = c->gen + 1;
 
+	ccache_set_gen(&c->cache, next);
 	if (bpf_update_elem(c->gen_fd, &zero, &next, 0))
 		return -errno;
-	ccache_set_gen(&c->cache, next);
 	/* An update of a map-in-map returns after synchronize_rcu(). */
 	if (bpf_update_elem(c->sync_fd, &zero, &inner, 0))
 		return -errno;

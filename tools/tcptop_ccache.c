@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -19,20 +20,49 @@
 #include "tcptop_ccache.h"
 
 /*
- * Up to 16 pages (240 entries per parity) per CPU, and about 2 MiB in
- * all: user space maps it, so it counts in the tool's RSS.
+ * Up to 16 pages (240 entries per parity) per CPU, and 512 pages (2 MiB)
+ * in all: user space maps it, so it counts in the tool's RSS. CPUs with
+ * ids from 512 up count in the tables.
  */
 #define CCACHE_MAX_PAGE_BITS 4
 #define CCACHE_BUDGET_PAGES 512
+#define CCACHE_MAX_CPUS 512
+
+/*
+ * The highest possible CPU id + 1: pages are indexed by CPU id, and the
+ * possible mask can have holes ("0-3,8-11"). 0 if it cannot be read.
+ */
+static int possible_cpu_ids(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	char buf[256] = "";
+	int max = -1;
+
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f))
+		for (char *s = buf; *s; s++)
+			if (*s >= '0' && *s <= '9') {
+				long v = strtol(s, &s, 10);
+
+				if (v > max && v < 1 << 20)
+					max = (int)v;
+				s--;
+			}
+	fclose(f);
+	return max + 1;
+}
 
 void ccache_subst(struct text *t)
 {
-	int cpus = libbpf_num_possible_cpus(), bits = CCACHE_MAX_PAGE_BITS;
+	int cpus = possible_cpu_ids(), bits = CCACHE_MAX_PAGE_BITS;
 	char buf[16];
 
 	/* Unknown: CPU 0's pages only; the others count in the tables. */
 	if (cpus <= 0)
 		cpus = 1;
+	if (cpus > CCACHE_MAX_CPUS)
+		cpus = CCACHE_MAX_CPUS;
 	while (bits > 0 && (cpus << bits) > CCACHE_BUDGET_PAGES)
 		bits--;
 	snprintf(buf, sizeof(buf), "%d", cpus);

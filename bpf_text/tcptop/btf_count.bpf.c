@@ -49,7 +49,8 @@ struct who_t {
 // instructions fewer (about 15 ns here). Mixing the two is safe: a
 // preemptible one (fexit of tcp_sendmsg(), process context) never runs
 // inside a tracepoint program that preemption cannot leave.
-// The possible CPUs, log2 of the pages each has, and whether tracepoint
+// The CPU ids covered (the highest possible + 1, at most 512; others
+// count in the tables), log2 of the pages each has, and whether tracepoint
 // programs can be preempted: filled in by tools/tcptop_ccache.c.
 #define CCACHE_CPUS POSSIBLE_CPUS
 #define CCACHE_PAGE_BITS PAGE_BITS_PER_CPU
@@ -103,28 +104,32 @@ static inline int same_who(struct who_t *a, struct who_t *b)
            a->lport == b->lport && a->dport == b->dport && a->used;
 }
 
-// Whether this program may use this page now (see busy).
+// Whether this program may use this page now (see busy). The plain
+// flag's loads and stores are volatile, and compiler barriers keep the
+// entry's accesses between its take and its release.
 static inline int ccache_take(u64 *busy, int preemptible)
 {
     if (preemptible) {
         lock_xadd(busy, 1);
-        if (*busy == 1)
+        if (*(volatile u64 *)busy == 1)
             return 1;
         lock_xadd(busy, -1);
         return 0;
     }
-    if (*busy)
+    if (*(volatile u64 *)busy)
         return 0;
-    *busy = 1;
+    *(volatile u64 *)busy = 1;
+    asm volatile("" ::: "memory");
     return 1;
 }
 
 static inline void ccache_release(u64 *busy, int preemptible)
 {
+    asm volatile("" ::: "memory");
     if (preemptible)
         lock_xadd(busy, -1);
     else
-        *busy = 0;
+        *(volatile u64 *)busy = 0;
 }
 
 // Count through this CPU's cache entry for w, or the tables if its page
@@ -133,7 +138,7 @@ static inline void count_cached(struct who_t *w, int dir, u64 bytes,
                                 int preemptible)
 {
     // Fibonacci hashing: the product's top bits depend on every bit. The
-    // top CCACHE_PAGE_BITS pick the page, bits 8-23 the entry.
+    // top CCACHE_PAGE_BITS pick the page, the 16 bits below them the entry.
     u32 h = ((u32)w->lport << 16 | w->dport) ^ (u32)w->daddr[0] ^
             (u32)(w->daddr[1] >> 32) ^ w->pid;
     h *= 0x9E3779B1u;
@@ -145,13 +150,14 @@ static inline void count_cached(struct who_t *w, int dir, u64 bytes,
         count_table(w, dir, bytes);
         return;
     }
-    w->gen = head->w.gen;
+    // User space writes it (mmap): one load, as it is.
+    w->gen = *(volatile u32 *)&head->w.gen;
     if (!ccache_take(&head->busy, preemptible)) {
         count_table(w, dir, bytes);
         return;
     }
     u32 idx = base + 1 + (w->gen & 1) * CCACHE_SLOTS +
-              ((((h >> 8) & 0xffff) * CCACHE_SLOTS) >> 16);
+              (((h << CCACHE_PAGE_BITS >> 16) * CCACHE_SLOTS) >> 16);
     struct ccache_t *e = ccache.lookup(&idx);
     if (!e) {
         ccache_release(&head->busy, preemptible);
