@@ -20,6 +20,7 @@
 
 #include "bccprog.h"
 #include "btf_off.h"
+#include "host.h"
 #include "compile.h"
 #include "progcache.h"
 
@@ -378,32 +379,6 @@ static void reader_lost(void *cookie, uint64_t lost)
 		r->lost(r->ctx, lost);
 }
 
-/* Parse /sys/devices/system/cpu/online ("0-3,5") into a mask. */
-static int online_cpus(bool *cpus, int max)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-	int a, b, n = 0;
-	char sep;
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			if (fscanf(f, "%c", &sep) != 1)
-				sep = '\n';
-		}
-		for (int c = a; c <= b && c < max; c++, n++)
-			cpus[c] = true;
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
-	return n ? 0 : -EINVAL;
-}
-
 int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 		     bprog_lost_fn lost, void *ctx, int page_cnt)
 {
@@ -412,7 +387,7 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 
 	if (tfd < 0)
 		return tfd;
-	err = online_cpus(cpus, MAX_READERS);
+	err = host_cpu_list("online", cpus, MAX_READERS);
 	if (err)
 		return set_err(p, err, "cannot read online CPUs: %s", strerror(-err));
 	for (cpu = 0; cpu < MAX_READERS; cpu++) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* host: root, kernel headers, kprobes and PREEMPT_RT. */
+/* host: root, kernel headers, kprobes, PREEMPT_RT and CPU lists. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +73,7 @@ bool host_version_is_rt(const char *version)
 	return strstr(version, "PREEMPT_RT") || strstr(version, "PREEMPT RT");
 }
 
-bool host_preempt_rt(void)
+static bool preempt_rt(void)
 {
 	struct utsname u;
 	char buf[8] = "";
@@ -87,4 +87,42 @@ bool host_preempt_rt(void)
 			return true;
 	}
 	return !uname(&u) && host_version_is_rt(u.version);
+}
+
+/* Asked when the text is built and again when programs load: read once. */
+bool host_preempt_rt(void)
+{
+	static int rt = -1;
+
+	if (rt < 0)
+		rt = preempt_rt();
+	return rt;
+}
+
+int host_cpu_list(const char *which, bool *cpus, int max)
+{
+	char path[64];
+	FILE *f;
+	int a, b, n = 0;
+	char sep;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/%s", which);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			if (fscanf(f, "%c", &sep) != 1)
+				sep = '\n';
+		}
+		for (int c = a; c <= b && c < max; c++, n++)
+			cpus[c] = true;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n ? 0 : -EINVAL;
 }

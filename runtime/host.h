@@ -30,4 +30,11 @@ bool host_preempt_rt(void);
 /* The version-string half of host_preempt_rt(), for a given string. */
 bool host_version_is_rt(const char *version);
 
+/*
+ * Mark in cpus[0..max) the CPUs of /sys/devices/system/cpu/WHICH
+ * ("online", "possible": a list such as "0-3,8-11"). 0, or a negative
+ * errno (-EINVAL when it names none below max).
+ */
+int host_cpu_list(const char *which, bool *cpus, int max);
+
 #endif

@@ -6,14 +6,13 @@
  * entries, half per generation parity.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <bcc/libbpf.h>
-#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include "host.h"
@@ -29,28 +28,20 @@
 #define CCACHE_MAX_CPUS 512
 
 /*
- * The highest possible CPU id + 1: pages are indexed by CPU id, and the
- * possible mask can have holes ("0-3,8-11"). 0 if it cannot be read.
+ * The highest possible CPU id + 1, at most CCACHE_MAX_CPUS: pages are
+ * indexed by CPU id, and the possible mask can have holes ("0-3,8-11").
+ * 0 if it cannot be read.
  */
 static int possible_cpu_ids(void)
 {
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	char buf[256] = "";
-	int max = -1;
+	bool cpus[CCACHE_MAX_CPUS] = { 0 };
+	int n = CCACHE_MAX_CPUS;
 
-	if (!f)
+	if (host_cpu_list("possible", cpus, CCACHE_MAX_CPUS))
 		return 0;
-	if (fgets(buf, sizeof(buf), f))
-		for (char *s = buf; *s; s++)
-			if (*s >= '0' && *s <= '9') {
-				long v = strtol(s, &s, 10);
-
-				if (v > max && v < 1 << 20)
-					max = (int)v;
-				s--;
-			}
-	fclose(f);
-	return max + 1;
+	while (n > 0 && !cpus[n - 1])
+		n--;
+	return n;
 }
 
 void ccache_subst(struct text *t)
@@ -61,8 +52,6 @@ void ccache_subst(struct text *t)
 	/* Unknown: CPU 0's pages only; the others count in the tables. */
 	if (cpus <= 0)
 		cpus = 1;
-	if (cpus > CCACHE_MAX_CPUS)
-		cpus = CCACHE_MAX_CPUS;
 	while (bits > 0 && (cpus << bits) > CCACHE_BUDGET_PAGES)
 		bits--;
 	snprintf(buf, sizeof(buf), "%d", cpus);

@@ -29,7 +29,6 @@ struct task_struct;
     struct task_struct *__t = (t); \
     ((u64 *)(dst))[0] = BTF_LOAD(__t, TASK_COMM_OFF, u64); \
     ((u64 *)(dst))[1] = BTF_LOAD(__t, TASK_COMM_OFF + 8, u64); })
-#define CURRENT_COMM(dst) TASK_COMM(bpf_get_current_task_btf(), dst)
 // A task's process id, as bpf_get_current_pid_tgid() >> 32 gives it for
 // the current one.
 #define TASK_TGID(t) BTF_LOAD(t, TASK_TGID_OFF, u32)
