@@ -39,6 +39,7 @@ struct loaded {
 	char name[64];
 	int fd;
 	bool covered;		/* its skipped runs are another's: not counted */
+	uint64_t misses;	/* its skipped runs when last reported */
 };
 
 struct reader {
@@ -180,13 +181,12 @@ static int prog_type_of(enum bprog_attach how, int *attach_type)
  * tracing program the attach type of its name's prefix (kfunc__, ...) and
  * has none for tp_btf: its BTF target is the tracepoint's btf_trace_<tp>.
  */
-static int load_tp_btf(const char *fn, const char *license,
+static int load_tp_btf(const char *fn, const char *tp, const char *license,
 		       const struct bpf_insn *insns, size_t size, char *log,
 		       size_t log_size)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_RAW_TP);
-	const char *tp = fn + strlen(TP_BTF_PREFIX);
 	char name[BPF_OBJ_NAME_LEN], tname[128];
 	int id, fd;
 
@@ -206,7 +206,7 @@ static int load_tp_btf(const char *fn, const char *license,
 	}
 	opts.attach_btf_id = id;
 	/* The name bcc gives a program: its function's, less the prefix. */
-	snprintf(name, sizeof(name), "%s", tp);
+	snprintf(name, sizeof(name), "%s", fn + strlen(TP_BTF_PREFIX));
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, name, license, insns,
 			   size / sizeof(insns[0]), &opts);
 	if (fd >= 0 || !log)
@@ -220,7 +220,8 @@ static int load_tp_btf(const char *fn, const char *license,
 }
 
 /* Load fn once; returns its fd. */
-static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
+static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn,
+		   const char *target)
 {
 	int i, fd, muted, attach_type, prog_type = prog_type_of(how, &attach_type);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
@@ -248,7 +249,7 @@ static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 	muted = stderr_mute();
 	errno = 0;
 	if (how == BPROG_TP_BTF)
-		fd = load_tp_btf(fn, p->c.license, f->insns, f->size, log,
+		fd = load_tp_btf(fn, target, p->c.license, f->insns, f->size, log,
 				 VERIFIER_LOG_SIZE);
 	else
 		fd = bcc_prog_load_xattr((enum bpf_prog_type)prog_type, fn,
@@ -287,9 +288,10 @@ static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn)
 	return fd;
 }
 
-int bprog__load(struct bprog *p, enum bprog_attach how, const char *fn)
+int bprog__load(struct bprog *p, enum bprog_attach how, const char *fn,
+		const char *target)
 {
-	int fd = load_fn(p, how, fn);
+	int fd = load_fn(p, how, fn, target);
 
 	return fd < 0 ? fd : 0;
 }
@@ -302,7 +304,7 @@ int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 
 	if (p->nlinks == MAX_LINKS)
 		return set_err(p, E2BIG, "too many attachments");
-	fd = load_fn(p, how, fn);
+	fd = load_fn(p, how, fn, target);
 	if (fd < 0)
 		return fd;
 	l = &p->links[p->nlinks];
@@ -523,17 +525,28 @@ void bprog__skips_covered(struct bprog *p, const char *fn)
 			p->funcs[i].covered = true;
 }
 
-uint64_t bprog__skipped(const struct bprog *p)
+uint64_t bprog__new_skips(struct bprog *p, char *who, size_t len)
 {
 	uint64_t n = 0;
+	size_t at = 0;
 
+	if (len)
+		who[0] = 0;
 	for (int i = 0; i < p->nfuncs; i++) {
+		struct loaded *f = &p->funcs[i];
 		struct bpf_prog_info info = { 0 };
-		uint32_t len = sizeof(info);
+		uint32_t ilen = sizeof(info);
 
-		if (p->funcs[i].fd >= 0 && !p->funcs[i].covered &&
-		    !bpf_obj_get_info_by_fd(p->funcs[i].fd, &info, &len))
-			n += info.recursion_misses;
+		if (f->fd < 0 || f->covered ||
+		    bpf_obj_get_info_by_fd(f->fd, &info, &ilen) ||
+		    info.recursion_misses <= f->misses)
+			continue;
+		n += info.recursion_misses - f->misses;
+		if (at < len)
+			at += snprintf(who + at, len - at, "%s%s %llu",
+				       at ? ", " : "", f->name,
+				       (unsigned long long)(info.recursion_misses - f->misses));
+		f->misses = info.recursion_misses;
 	}
 	return n;
 }

@@ -52,8 +52,12 @@ const char *bprog__cache_note(const struct bprog *p);
 int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 		  const char *target);
 
-/* Load only (used to run the verifier on programs that cannot attach here). */
-int bprog__load(struct bprog *p, enum bprog_attach how, const char *fn);
+/*
+ * Load only (used to run the verifier on programs that cannot attach
+ * here). target: what fn attaches to (a tp_btf program names it).
+ */
+int bprog__load(struct bprog *p, enum bprog_attach how, const char *fn,
+		const char *target);
 
 /* The fd of a table declared in the text, or -ENOENT. */
 int bprog__table_fd(struct bprog *p, const char *table);
@@ -69,13 +73,14 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 int bprog__poll(struct bprog *p, int timeout_ms);
 
 /*
- * Runs of p's programs the kernel skipped since they were loaded: a traced
+ * Runs of p's programs the kernel skipped since the last call: a traced
  * event that came while the same program was running on that CPU (in an
  * interrupt nested in it, or a task that preempted it). What those runs
  * would have seen is missing. The kernel counts them for fentry/fexit
  * programs since Linux 5.12, for tracepoints and kprobes only later.
+ * who (len bytes) gets the programs that skipped, "fn N, fn N".
  */
-uint64_t bprog__skipped(const struct bprog *p);
+uint64_t bprog__new_skips(struct bprog *p, char *who, size_t len);
 
 /* Do not count fn's skipped runs: another program sees those events. */
 void bprog__skips_covered(struct bprog *p, const char *fn);

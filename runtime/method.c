@@ -161,12 +161,13 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 		return p;
 	for (pr = tool->probes[m]; pr->fn && !e; pr++)
 		if (probe_wanted(pr, family))
-			e = bprog__load(p, pr->how, pr->fn);
+			e = bprog__load(p, pr->how, pr->fn, pr->target);
 	for (pr = tool->probes[m]; pr->fn && !e && !rt; pr++)
 		if (pr->paired && has_partner(tool->probes[m], pr, family))
 			bprog__skips_covered(p, pr->fn);
 	for (pr = tool->probes[m]; pr->fn && !e && !o->check; pr++)
-		if (probe_wanted(pr, family))
+		if (probe_wanted(pr, family) && !(o->second_only && pr->paired &&
+		    !pr->second && has_partner(tool->probes[m], pr, family)))
 			e = bprog__attach(p, pr->how, pr->fn, pr->target);
 	if (e) {
 		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(p));

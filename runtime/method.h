@@ -31,6 +31,7 @@ struct probe {
 	 * tracepoint programs can be preempted: both can be running then.
 	 */
 	bool paired;
+	bool second;		/* the second of its pair (PROBE_*_AGAIN) */
 };
 
 /*
@@ -50,10 +51,13 @@ struct probe {
 /* A second program on the same tracepoint: raw_tracepoint__tp_again. */
 #define PROBE_RAW_TP_AGAIN(tp, ...) \
 	{ .how = BPROG_RAW_TP, .fn = "raw_tracepoint__" #tp "_again", \
-	  .target = #tp, .paired = true, __VA_ARGS__ }
+	  .target = #tp, .paired = true, .second = true, __VA_ARGS__ }
 #define PROBE_TP_BTF(tp, ...) \
 	{ .how = BPROG_TP_BTF, .fn = "raw_tracepoint__" #tp, .target = #tp, \
 	  __VA_ARGS__ }
+#define PROBE_TP_BTF_AGAIN(tp, ...) \
+	{ .how = BPROG_TP_BTF, .fn = "raw_tracepoint__" #tp "_again", \
+	  .target = #tp, .paired = true, .second = true, __VA_ARGS__ }
 #define PROBE_FENTRY(func, ...) { .how = BPROG_FENTRY, \
 	.fn = "kfunc__" #func, .target = #func, __VA_ARGS__ }
 #define PROBE_FEXIT(func, ...) { .how = BPROG_FEXIT, \

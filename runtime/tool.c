@@ -105,13 +105,14 @@ int tool_open(const struct tool *tool, const struct tool_opts *o,
 
 void tool_check_skipped(struct bprog *p, uint64_t *seen)
 {
-	uint64_t n = bprog__skipped(p);
+	char who[512];
+	uint64_t n = bprog__new_skips(p, who, sizeof(who));
 
-	if (n <= *seen)
+	if (!n)
 		return;
-	p_warn("%llu program runs skipped: an event came while the same program was running on its CPU (in an interrupt, or a task that preempted it); what they saw is missing",
-	       (unsigned long long)(n - *seen));
-	*seen = n;
+	p_warn("%llu program runs skipped (%s): an event came while the same program was running on its CPU (in an interrupt, or a task that preempted it); what they saw is missing",
+	       (unsigned long long)n, who);
+	*seen += n;
 }
 
 void tool_close(struct bprog *p)

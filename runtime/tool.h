@@ -36,6 +36,7 @@ struct tool_opts {
 	bool verbose;		/* -v: the attached method and its program */
 	bool ebpf;		/* --ebpf: print the program; attach nothing */
 	const char *check;	/* hidden --x-check: "compile" or "load" */
+	bool second_only;	/* hidden --x-second-only (TOOL_OPTS_HIDDEN) */
 	bool ipv4, ipv6;	/* -4 / -6 */
 	bool no_cache;		/* --no-cache: always compile (progcache.h) */
 	bool json;		/* -j: JSON lines on stdout (json.h) */
@@ -61,11 +62,15 @@ struct tool_opts {
 /*
  * Hidden: --ebpf, and for tests --x-check: stop after compiling, or after
  * loading every program (the kernel verifier) without attaching; exit 0
- * when that worked.
+ * when that worked. --x-second-only: of each pair of programs on one
+ * target (struct probe), attach only the second, as if the first skipped
+ * every event: the tests show it then does the work alone.
  */
 #define TOOL_OPTS_HIDDEN(o) \
 	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &(o).ebpf, NULL }, \
-	{ 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, &(o).check, check_names }
+	{ 0, "x-check", NULL, NULL, ARG_VALUE, 0, NULL, &(o).check, check_names }, \
+	{ 0, "x-second-only", NULL, NULL, ARG_FLAG, 0, NULL, &(o).second_only, \
+	  NULL }
 
 /* A tool's struct arg_spec from its description, epilog and options. */
 #define TOOL_ARGS(desc, ep, o) { .description = desc, .epilog = ep, \
@@ -87,8 +92,9 @@ int tool_open(const struct tool *tool, const struct tool_opts *o,
 	      struct bprog **p);
 
 /*
- * Warn (stderr) of the program runs the kernel skipped since *seen (see
- * bprog__skipped()), and move *seen on. Tools call it as they report.
+ * Warn (stderr) of the program runs the kernel skipped since the last
+ * call, by program (see bprog__new_skips()), and add them to *seen, the
+ * total so far. Tools call it as they report.
  */
 void tool_check_skipped(struct bprog *p, uint64_t *seen);
 

@@ -313,19 +313,28 @@ static const struct tool tcptop = {
 		PROBE_KPROBE(kprobe__tcp_set_state, tcp_set_state),
 		PROBE_KPROBE(kprobe__tcp_rcv_space_adjust, tcp_rcv_space_adjust), { 0 }
 	},
-	/* tp_btf: sk's fields are plain loads (bpf_text/shared/sock.bpf.c). */
+	/*
+	 * tp_btf: sk's fields are plain loads (bpf_text/shared/sock.bpf.c).
+	 * The state programs are paired: bpf_text/tcptop/btf_recv.bpf.c.
+	 */
 	.probes[M_TRACEPOINT] = (const struct probe[]){
 		PROBE_TP_BTF(sock_send_length), PROBE_TP_BTF(tcp_rcv_space_adjust),
-		PROBE_TP_BTF(inet_sock_set_state), PROBE_TP_BTF(tcp_destroy_sock),
-		PROBE_TP_BTF(sock_recv_length), { 0 }
+		PROBE_TP_BTF(inet_sock_set_state, .paired = true),
+		PROBE_TP_BTF(tcp_destroy_sock, .paired = true),
+		PROBE_TP_BTF(sock_recv_length),
+		PROBE_TP_BTF_AGAIN(inet_sock_set_state),
+		PROBE_TP_BTF_AGAIN(tcp_destroy_sock), { 0 }
 	},
 	.tracepoints_since = "Linux 6.3+",
 	/* The tracepoint method's receive side, with fexit for what is sent. */
 	.probes[M_FENTRY] = (const struct probe[]){
 		PROBE_FEXIT(tcp_sendmsg), PROBE_FEXIT(tcp_sendpage, .optional = true),
-		PROBE_TP_BTF(tcp_rcv_space_adjust), PROBE_TP_BTF(inet_sock_set_state),
-		PROBE_TP_BTF(tcp_destroy_sock),
-		PROBE_TP_BTF(sock_recv_length, .optional = true), { 0 }
+		PROBE_TP_BTF(tcp_rcv_space_adjust),
+		PROBE_TP_BTF(inet_sock_set_state, .paired = true),
+		PROBE_TP_BTF(tcp_destroy_sock, .paired = true),
+		PROBE_TP_BTF(sock_recv_length, .optional = true),
+		PROBE_TP_BTF_AGAIN(inet_sock_set_state),
+		PROBE_TP_BTF_AGAIN(tcp_destroy_sock), { 0 }
 	},
 };
 

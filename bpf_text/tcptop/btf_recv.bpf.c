@@ -19,7 +19,7 @@ RAW_TRACEPOINT_PROBE(tcp_rcv_space_adjust)
 // Baseline at establishment: a connection's reads are then counted from
 // its first byte. Reads go on after TCP_CLOSE (data the peer sent before
 // closing), so the entry lives until the socket is destroyed.
-RAW_TRACEPOINT_PROBE(inet_sock_set_state)
+static inline int on_state(struct bpf_raw_tracepoint_args *ctx)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
     int newstate = (int)ctx->args[2];
@@ -29,7 +29,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
     return 0;
 }
 
-RAW_TRACEPOINT_PROBE(tcp_destroy_sock)
+static inline int on_destroy(struct bpf_raw_tracepoint_args *ctx)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
     struct sock *key = sk;
@@ -39,6 +39,38 @@ RAW_TRACEPOINT_PROBE(tcp_destroy_sock)
     if (cookie)
         rcv_start.delete(&cookie);
     return 0;
+}
+
+RAW_TRACEPOINT_PROBE(inet_sock_set_state)
+{
+    return on_state(ctx);
+}
+
+RAW_TRACEPOINT_PROBE(tcp_destroy_sock)
+{
+    return on_destroy(ctx);
+}
+
+// Both again, as second programs on the same tracepoints. The kernel
+// skips a program's run when an event comes while that program is
+// running on the same CPU (its recursion_misses). These fire in process
+// context (connect, accept, close) and in softirqs (handshakes, resets,
+// timers), and an interrupt that lands in a process-context run can run
+// softirqs that change or destroy a whole batch of sockets before the run
+// resumes: the first program skips all of them, the second (not running
+// then: each runs to its end before the other starts) sees them. Both
+// are idempotent (the same baseline set twice, a delete of nothing), so
+// seeing every event twice changes nothing.
+int raw_tracepoint__inet_sock_set_state_again(
+        struct bpf_raw_tracepoint_args *ctx)
+{
+    return on_state(ctx);
+}
+
+int raw_tracepoint__tcp_destroy_sock_again(
+        struct bpf_raw_tracepoint_args *ctx)
+{
+    return on_destroy(ctx);
 }
 
 // A connection first seen mid-read (established before tcptop started):

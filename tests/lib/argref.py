@@ -97,11 +97,13 @@ def _new_parser(prog, description, examples):
 
 
 def _add_hidden(parser):
-    """--ebpf, and the test hook --x-check (tools/tcptop.c,
-    tools/tcpconnlat.c): hidden, but they take part in abbreviations."""
+    """--ebpf, and the test hooks --x-check and --x-second-only
+    (runtime/tool.h): hidden, but they take part in abbreviations."""
     parser.add_argument("--ebpf", action="store_true",
         help=argparse.SUPPRESS)
     parser.add_argument("--x-check", choices=["compile", "load"],
+        help=argparse.SUPPRESS)
+    parser.add_argument("--x-second-only", action="store_true",
         help=argparse.SUPPRESS)
 
 
