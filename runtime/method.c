@@ -124,11 +124,11 @@ static bool probe_wanted(const struct probe *pr, int family)
 	return btf_has_target(pr);
 }
 
-/* Whether another wanted program of the list attaches where pr does. */
-static bool has_partner(const struct probe *list, const struct probe *pr,
-			int family)
+/* Whether pr is paired, and its partner wanted too (struct probe). */
+static bool in_pair(const struct probe *list, const struct probe *pr,
+		    int family)
 {
-	for (const struct probe *q = list; q->fn; q++)
+	for (const struct probe *q = list; pr->paired && q->fn; q++)
 		if (q != pr && q->how == pr->how && q->paired &&
 		    !strcmp(q->target, pr->target) && probe_wanted(q, family))
 			return true;
@@ -159,15 +159,16 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 	}
 	if (o->check && !strcmp(o->check, "compile"))
 		return p;
-	for (pr = tool->probes[m]; pr->fn && !e; pr++)
-		if (probe_wanted(pr, family))
-			e = bprog__load(p, pr->how, pr->fn, pr->target);
-	for (pr = tool->probes[m]; pr->fn && !e && !rt; pr++)
-		if (pr->paired && has_partner(tool->probes[m], pr, family))
+	for (pr = tool->probes[m]; pr->fn && !e; pr++) {
+		if (!probe_wanted(pr, family))
+			continue;
+		e = bprog__load(p, pr->how, pr->fn, pr->target);
+		if (!e && !rt && in_pair(tool->probes[m], pr, family))
 			bprog__skips_covered(p, pr->fn);
+	}
 	for (pr = tool->probes[m]; pr->fn && !e && !o->check; pr++)
-		if (probe_wanted(pr, family) && !(o->second_only && pr->paired &&
-		    !pr->second && has_partner(tool->probes[m], pr, family)))
+		if (probe_wanted(pr, family) && !(o->second_only && !pr->second &&
+		    in_pair(tool->probes[m], pr, family)))
 			e = bprog__attach(p, pr->how, pr->fn, pr->target);
 	if (e) {
 		snprintf(err, errlen, "%s: %s", method_names[m], bprog__errmsg(p));
