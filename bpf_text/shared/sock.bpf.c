@@ -18,7 +18,6 @@
 #define TCP_READ(sk, off, type) SK_READ(sk, off, type)
 #define SK_ADDR6(sk, off, dst) \
     bpf_probe_read_kernel(dst, 16, (void *)(sk) + (off))
-#define CURRENT_COMM(dst) bpf_get_current_comm(dst, 16)
 #endif
 
 #define SK_FAMILY(sk) SK_READ(sk, SKC_FAMILY_OFF, u16)
