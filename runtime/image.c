@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <linux/btf.h>
 
 #include "wire.h"
 
@@ -113,7 +114,9 @@ void wire_keep(const struct wire_hdr *h, const char *blob,
 	const struct wire_table *wt = (const void *)blob;
 
 	for (uint32_t i = 0; i < h->ntables; i++)
-		if (!wt[i].max_entries || (map_in_map(wt[i].type) &&
+		if ((!wt[i].max_entries &&
+		     wt[i].type != BPF_MAP_TYPE_SK_STORAGE) ||
+		    (map_in_map(wt[i].type) &&
 					   wt[i].inner_id < 0))
 			return;
 	img->data = malloc(sizeof(*h) + h->blob_len);
@@ -125,6 +128,39 @@ void wire_keep(const struct wire_hdr *h, const char *blob,
 }
 
 /*
+ * The BTF a socket-storage map must be made with (the kernel checks it):
+ * an int key and a value of value_size bytes (an array of unsigned char).
+ * Its fd, or -errno.
+ */
+static int storage_btf(uint32_t value_size)
+{
+	static const char strs[] = "\0int\0unsigned char";
+	struct {
+		struct btf_header h;
+		uint32_t types[3 + 1 + 3 + 1 + 3 + 3];
+		char strs[sizeof(strs)];
+	} __attribute__((packed)) b = {
+		.h = { .magic = BTF_MAGIC, .version = BTF_VERSION,
+		       .hdr_len = sizeof(struct btf_header),
+		       .type_len = sizeof(b.types),
+		       .str_off = sizeof(b.types), .str_len = sizeof(strs) },
+		.types = {
+			/* [1] int: 4 bytes, signed, 32 bits */
+			1, BTF_KIND_INT << 24, 4, BTF_INT_SIGNED << 24 | 32,
+			/* [2] unsigned char: 1 byte, 8 bits */
+			5, BTF_KIND_INT << 24, 1, 8,
+			/* [3] unsigned char[value_size], indexed by int */
+			0, BTF_KIND_ARRAY << 24, 0, 2, 1, value_size,
+		},
+	};
+	int fd;
+
+	memcpy(b.strs, strs, sizeof(strs));
+	fd = bpf_btf_load(&b, sizeof(b), NULL);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
  * Make table i's map (its template first, for a map-in-map) as the child's
  * kernel made it. fds[i] is -1 until made; depth bounds a template chain.
  */
@@ -133,7 +169,7 @@ static int make_map(const struct wire_table *wt, int nt, int i, int *fds,
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = wt[i].map_flags);
 	char name[sizeof(wt[i].map_name) + 1] = "";
-	int in;
+	int in, e, btf = -1;
 
 	if (fds[i] >= 0)
 		return 0;
@@ -144,17 +180,27 @@ static int make_map(const struct wire_table *wt, int nt, int i, int *fds,
 			;
 		if (in == nt || in == i)
 			return -EPROTO;
-		int e = make_map(wt, nt, in, fds, depth + 1);
-
+		e = make_map(wt, nt, in, fds, depth + 1);
 		if (e)
 			return e;
 		o.inner_map_fd = (uint32_t)fds[in];
+	}
+	if (wt[i].type == BPF_MAP_TYPE_SK_STORAGE) {
+		btf = storage_btf(wt[i].leaf_size);
+		if (btf < 0)
+			return btf;
+		o.btf_fd = (uint32_t)btf;
+		o.btf_key_type_id = 1;
+		o.btf_value_type_id = 3;
 	}
 	memcpy(name, wt[i].map_name, sizeof(wt[i].map_name));
 	fds[i] = bpf_map_create((enum bpf_map_type)wt[i].type, name,
 				wt[i].key_size, wt[i].leaf_size,
 				wt[i].max_entries, &o);
-	return fds[i] < 0 ? -errno : 0;
+	e = fds[i] < 0 ? -errno : 0;
+	if (btf >= 0)
+		close(btf);
+	return e;
 }
 
 int compiled_from_image(const struct cimage *img, struct compiled *c,

@@ -245,6 +245,23 @@ def test_sendfile_and_splice():
     assert_exact([iv], truth, tag)
 
 
+def test_baselines_outlast_many_sockets():
+    """A connection's receive baseline lives as long as its socket: 40,000
+    more connections (80,000 sockets) opened in a network namespace between
+    its establishment and its first byte do not push it out. (An LRU hash
+    of 65,536 baselines did: the first chunk of each read by splice(2) was
+    then lost.)"""
+    tag = new_tag()
+    plan = {"tag": tag, "timeout": 180, "pairs": [{
+        "kind": "sendfile", "crowd": 40000, "conns": [
+            {"fam": 4, "c2s": 64 * KiB + 1023, "s2c": 100 * KiB,
+             "chunk": 10000},
+            {"fam": 6, "c2s": 64 * KiB, "s2c": 100 * KiB + 1023,
+             "chunk": 10000}]}]}
+    iv, err, truth = run_single(plan, prefix=["unshare", "-n"], lo_up=True)
+    assert_exact([iv], truth, tag)
+
+
 def test_blocking_read_waiting_for_several_segments():
     """bcc issue 5352: one recv(N, MSG_WAITALL) that waits while the sender
     sends N in four pieces with pauses. The original counts N + 3N/4 + N/2

@@ -14,8 +14,11 @@ second programs (hidden --x-second-only: as if the first skipped every
 event). They alone must keep the counts exact where only
 the baseline taken at establishment can (reads by splice(2), which
 sock:sock_recv_length does not report), and must remove every closed
-socket's baseline.
+socket's state: the start's reading of a connection older than the tool
+(rcv_start, by socket cookie), and its baseline where that is in an LRU
+hash (kernels before 5.11; socket storage goes with the socket).
 """
+import re
 import struct
 
 import pytest
@@ -24,6 +27,7 @@ from lib.bpf import bpftool_json, held_bpf_objects, map_by_name, \
     map_entries
 from lib.tcptop_live import KiB, Tool, Traffic, assert_exact, new_tag, \
     stop_single
+from lib.proc import run
 from lib.wait import wait_until
 
 pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
@@ -46,22 +50,49 @@ def state_programs(pid):
     return progs, links
 
 
-def baselines(pid):
-    """(lport, dport) of every socket rcv_seq holds a baseline for."""
-    m = map_by_name(pid, "rcv_seq")
+def readings(pid):
+    """Socket cookies rcv_start holds a start reading (or mark) for."""
+    m = map_by_name(pid, "rcv_start")
+    return {struct.unpack("<Q", k)[0] for k, _ in map_entries(m["id"])}
+
+
+def lru_baselines(pid):
+    """(lport, dport) of every socket the LRU hash rcv_seq holds a baseline
+    for; None where the baselines are in socket storage."""
+    try:
+        m = map_by_name(pid, "rcv_seq")
+    except AssertionError:
+        return None
     # struct rcv_seq_t: copied_seq, lport (host order), dport (network).
     return {(struct.unpack("<H", v[4:6])[0], struct.unpack(">H", v[6:8])[0])
             for _, v in map_entries(m["id"])}
 
 
+def cookies(tag):
+    """Socket cookies (ss -e: sk:HEX) of the tag's processes' connections."""
+    out = run(["ss", "-tnep", "state", "established"]).stdout
+    return {int(m.group(1), 16) for line in out.splitlines()
+            if '"%s' % tag in line
+            for m in [re.search(r" sk:([0-9a-f]+)", line)] if m}
+
+
 def test_second_state_programs_alone():
     tag = new_tag()
-    # Every byte received by splice(2), in chunks of its queue as it comes.
-    plan = {"tag": tag, "pairs": [{"kind": "sendfile", "conns": [
-        {"fam": 4, "c2s": 200 * KiB + 1023, "s2c": 300 * KiB,
-         "chunk": 65536},
-        {"fam": 6, "c2s": 64 * KiB, "s2c": 100 * KiB + 1023,
-         "chunk": 10000}]}]}
+    plan = {"tag": tag, "pairs": [
+        # Connections made under the tool, every byte received by
+        # splice(2), in chunks of its queue as it comes: only the baseline
+        # taken at establishment counts their first chunks.
+        {"kind": "sendfile", "conns": [
+            {"fam": 4, "c2s": 200 * KiB + 1023, "s2c": 300 * KiB,
+             "chunk": 65536},
+            {"fam": 6, "c2s": 64 * KiB, "s2c": 100 * KiB + 1023,
+             "chunk": 10000}]},
+        # Connections made before it: the start takes a reading of each
+        # (rcv_start, by socket cookie), which their destruction removes.
+        {"kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}],
+         "pre": [{"size": 4 * KiB, "reply": KiB}],
+         "msgs": [{"size": 8 * KiB, "reply": 20 * KiB + 1023}],
+         "rounds": 2}]}
     with Traffic(plan) as tr:
         with Tool(["-C", "-S", "60", "--attach", "tracepoint",
                    "--x-second-only"]) as tool:
@@ -71,12 +102,17 @@ def test_second_state_programs_alone():
             assert {k: len(v) for k, v in progs.items()} == \
                 dict.fromkeys(STATE_PROGS, 2), progs
             assert links == {k: [max(v)] for k, v in progs.items()}, links
+            pre = cookies(tag)
+            assert len(pre) == 4 and pre <= readings(tool.proc.pid), pre
             truth = tr.run()
-            ports = {(s["lport"], s["rport"]) for s in truth["sockets"]}
             # Closed: the second tcp_destroy_sock program took every
-            # baseline out (softirqs end the last of them: wait a little).
-            assert wait_until(lambda: not ports & baselines(tool.proc.pid),
-                              10), ports & baselines(tool.proc.pid)
+            # reading out (softirqs end the last of them: wait a little).
+            assert wait_until(lambda: not pre & readings(tool.proc.pid),
+                              10), pre & readings(tool.proc.pid)
+            if lru_baselines(tool.proc.pid) is not None:
+                ports = {(s["lport"], s["rport"]) for s in truth["sockets"]}
+                assert wait_until(lambda: not ports & lru_baselines(
+                    tool.proc.pid), 10), ports & lru_baselines(tool.proc.pid)
             iv, err = stop_single(tool)
     assert "skipped" not in err, err
     assert_exact([iv], truth, tag)

@@ -57,7 +57,12 @@ the names stay within tcptop's 12-character COMM column. Pair kinds:
             one connection after the other: the client sends N bytes of a
             file with sendfile(2) (at most C per call), the server takes
             them with splice(2) from the socket into a pipe (at most C per
-            call), then the server answers M bytes the same way.
+            call), then the server answers M bytes the same way. With
+            "crowd": K, the client opens K more connections, idle, between
+            listeners of its own, right
+            after each of its connections is established and before any
+            byte is sent on it (in child processes: 8,000 each), and
+            closes them once it is done.
   closed    {"kind": "closed", "conns": [{"fam": 4, "dir": "c2s", "size": N,
              "shut": false}]}
             the sender sends N bytes and closes; the receiver reads only
@@ -499,15 +504,86 @@ def splice_in(cs, n, chunk):
         os.close(w)
 
 
+CROWD_PER_PROCESS = 8000   # 16,000 fds: under a 20,000 hard limit
+
+
+def crowd(n, deadline):
+    """n idle IPv4 connections, held by child processes of this one (up to
+    CROWD_PER_PROCESS each: raising the fd limit takes CAP_SYS_RESOURCE),
+    over 8 listeners each, so that the ephemeral ports (about 28,000 per
+    destination) do not run out. Returns once every connection is
+    established: a list of the children's pipes; crowd_end() ends them."""
+    kids = []
+    try:
+        while n > 0:
+            k = min(n, CROWD_PER_PROCESS)
+            n -= k
+            r, w = os.pipe()
+            r2, w2 = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                os.close(w2)
+                code = 1
+                try:
+                    socks = crowd_hold(k, deadline)
+                    os.write(w, b"1")
+                    os.read(r2, 1)      # until the parent ends it
+                    for x in socks:
+                        x.close()
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(w)
+            os.close(r2)
+            kids.append((pid, w2))
+            if os.read(r, 1) != b"1":
+                raise ConnectionError("a crowd process failed")
+            os.close(r)
+    except BaseException:
+        crowd_end(kids)
+        raise
+    return kids
+
+
+def crowd_hold(n, deadline):
+    lss = []
+    for _ in range(8):
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(4096)
+        lss.append(ls)
+    socks = list(lss)
+    for i in range(n):
+        ls = lss[i % len(lss)]
+        c = socket.create_connection(ls.getsockname())
+        a, _ = ls.accept()
+        socks += [c, a]
+        if i % 1024 == 0 and time.monotonic() > deadline:
+            raise TimeoutError("crowd")
+    return socks
+
+
+def crowd_end(kids):
+    for pid, w in kids:
+        os.close(w)
+    for pid, _ in kids:
+        os.waitpid(pid, 0)
+
+
 def sendfile_client(pair, ports, deadline):
     out = []
     spool = Spooler(max(c["c2s"] for c in pair["conns"]))
     for i, c in enumerate(pair["conns"]):
         s = connect(c["fam"], ports[c["fam"]])
-        cs = Counted(s, "client", i)
-        spool.sendfile(cs, c["c2s"], c["chunk"])
-        splice_in(cs, c["s2c"], c["chunk"])
-        s.close()
+        kids = crowd(pair.get("crowd", 0), deadline)
+        try:
+            cs = Counted(s, "client", i)
+            spool.sendfile(cs, c["c2s"], c["chunk"])
+            splice_in(cs, c["s2c"], c["chunk"])
+            s.close()
+        finally:
+            crowd_end(kids)
         out.append(cs)
     return out
 

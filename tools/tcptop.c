@@ -104,6 +104,8 @@ static void build_text(struct text *t, enum method m)
 		text_add(&prog, bpf_tcptop_kprobe_headers);
 		text_add(&prog, bpf_shared_sock);
 		text_add(&prog, bpf_tcptop_maps);
+		text_add(&prog, bpf_tcptop_rcv_lru);
+		text_add(&prog, bpf_tcptop_rcv);
 		text_add(&prog, "\n");
 		text_add(&prog, bpf_tcptop_kprobe_probes);
 	} else {
@@ -111,6 +113,10 @@ static void build_text(struct text *t, enum method m)
 		text_add(&prog, bpf_shared_sock_loads);
 		text_add(&prog, bpf_shared_sock);
 		text_add(&prog, bpf_tcptop_maps);
+		/* Socket storage for tracing programs: Linux 5.11+. */
+		text_add(&prog, btf_has_type("bpf_sk_storage_tracing_allowed") ?
+			 bpf_tcptop_rcv_storage : bpf_tcptop_rcv_lru);
+		text_add(&prog, bpf_tcptop_rcv);
 		text_add(&prog, bpf_tcptop_btf_count);
 		text_add(&prog, bpf_tcptop_btf_recv);
 		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint_send :

@@ -32,10 +32,9 @@ static inline int on_state(struct bpf_raw_tracepoint_args *ctx)
 static inline int on_destroy(struct bpf_raw_tracepoint_args *ctx)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
-    struct sock *key = sk;
     u64 cookie = SK_COOKIE(sk);
 
-    rcv_seq.delete(&key);
+    rcv_forget(sk);
     if (cookie)
         rcv_start.delete(&cookie);
     return 0;
@@ -85,8 +84,7 @@ RAW_TRACEPOINT_PROBE(sock_recv_length)
 
     if (ret <= 0 || (flags & MSG_PEEK) || !SK_IS_TCP(sk))
         return 0;
-    struct sock *key = sk;
-    struct rcv_seq_t *last = rcv_seq.lookup(&key);
+    struct rcv_seq_t *last = rcv_get(sk);
     if (!last || !last->fresh)
         return 0;
     last->fresh = 0;
