@@ -196,6 +196,8 @@ def report(rows):
         print("  ours / baseline: %.2fx" % (med["ours tcptop"] /
                                           med["baseline tcptop"]))
     if FLOOR in med:
+        print("  floor: empty programs on %s" % ", ".join(
+            sorted(btf_ids(FLOOR_TPS))))
         for name in med:
             if name != FLOOR:
                 print("  %s above the floor: %.0f ns/call" % (

@@ -546,6 +546,9 @@ uint64_t bprog__new_skips(struct bprog *p, char *who, size_t len)
 			at += snprintf(who + at, len - at, "%s%s %llu",
 				       at ? ", " : "", f->name,
 				       (unsigned long long)(info.recursion_misses - f->misses));
+		/* Cut short: say so. */
+		if (at >= len && len > 4)
+			memcpy(who + len - 4, "...", 4);
 		f->misses = info.recursion_misses;
 	}
 	return n;

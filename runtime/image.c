@@ -116,8 +116,7 @@ void wire_keep(const struct wire_hdr *h, const char *blob,
 	for (uint32_t i = 0; i < h->ntables; i++)
 		if ((!wt[i].max_entries &&
 		     wt[i].type != BPF_MAP_TYPE_SK_STORAGE) ||
-		    (map_in_map(wt[i].type) &&
-					   wt[i].inner_id < 0))
+		    (map_in_map(wt[i].type) && wt[i].inner_id < 0))
 			return;
 	img->data = malloc(sizeof(*h) + h->blob_len);
 	if (!img->data)
@@ -130,8 +129,11 @@ void wire_keep(const struct wire_hdr *h, const char *blob,
 /*
  * The BTF a socket-storage map must be made with (the kernel checks it):
  * an int key and a value of value_size bytes (an array of unsigned char).
- * Its fd, or -errno.
+ * Its fd, or -errno. Enough for the values bcc's programs keep there: a
+ * value with a spin lock or a kptr would need its real type.
  */
+#define STORAGE_BTF_KEY 1	/* type ids in the blob below */
+#define STORAGE_BTF_VALUE 3
 static int storage_btf(uint32_t value_size)
 {
 	static const char strs[] = "\0int\0unsigned char";
@@ -190,8 +192,8 @@ static int make_map(const struct wire_table *wt, int nt, int i, int *fds,
 		if (btf < 0)
 			return btf;
 		o.btf_fd = (uint32_t)btf;
-		o.btf_key_type_id = 1;
-		o.btf_value_type_id = 3;
+		o.btf_key_type_id = STORAGE_BTF_KEY;
+		o.btf_value_type_id = STORAGE_BTF_VALUE;
 	}
 	memcpy(name, wt[i].map_name, sizeof(wt[i].map_name));
 	fds[i] = bpf_map_create((enum bpf_map_type)wt[i].type, name,

@@ -163,7 +163,9 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 		if (!probe_wanted(pr, family))
 			continue;
 		e = bprog__load(p, pr->how, pr->fn, pr->target);
-		if (!e && !rt && in_pair(tool->probes[m], pr, family))
+		/* --x-second-only: nothing covers the second's skips. */
+		if (!e && !rt && !o->second_only &&
+		    in_pair(tool->probes[m], pr, family))
 			bprog__skips_covered(p, pr->fn);
 	}
 	for (pr = tool->probes[m]; pr->fn && !e && !o->check; pr++)

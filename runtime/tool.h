@@ -64,7 +64,8 @@ struct tool_opts {
  * loading every program (the kernel verifier) without attaching; exit 0
  * when that worked. --x-second-only: of each pair of programs on one
  * target (struct probe), attach only the second, as if the first skipped
- * every event: the tests show it then does the work alone.
+ * every event, and report every skipped run: the tests show what the
+ * second does alone (tcpconnlat's records no starts, by design).
  */
 #define TOOL_OPTS_HIDDEN(o) \
 	{ 0, "ebpf", NULL, NULL, ARG_FLAG, 0, NULL, &(o).ebpf, NULL }, \

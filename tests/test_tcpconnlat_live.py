@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lib.bpf import held_bpf_ids, map_by_name, still_present
+from lib.bpf import bpftool_json, held_bpf_ids, map_by_name, still_present
 from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
@@ -37,6 +37,14 @@ def stop_and_parse(bg, timestamp=False, lport=False):
     lines = out.split("\n")
     assert header(timestamp, lport) in lines
     return events(out, timestamp, lport), err
+
+
+def program_misses(pid):
+    """[(id, name, recursion_misses)] of the process's BPF programs: the
+    kernel counts the runs it skipped (paired ones are not reported)."""
+    return [(i, p.get("name"), p.get("recursion_misses", 0))
+            for i in sorted(held_bpf_ids(pid, "prog"))
+            for p in [bpftool_json("prog", "show", "id", str(i))] if p]
 
 
 @pytest.fixture
@@ -372,9 +380,10 @@ def test_options_live(live, ns, case):
             # A rare failure (one entry of client-a, once, with the second
             # programs attached and no run skipped): keep what says whose
             # and how old, and what the namespace's sockets are doing.
-            why = "" if not left else "now %d ns, records %r, sockets:\n%s" \
-                % (time.monotonic_ns(), recs,
-                   run(ns.argv(["ss", "-tanpie"])).stdout[-3000:])
+            why = "" if not left else \
+                "now %d ns, records %r, programs %r, sockets:\n%s" % (
+                    time.monotonic_ns(), recs, program_misses(bg.proc.pid),
+                    run(ns.argv(["ss", "-tanpie"])).stdout[-3000:])
         finally:
             evs, err = stop_and_parse(bg, timestamp=ts, lport=lp)
     assert left == [], "entries left: %r; %s\n%s\nevents %r" % (

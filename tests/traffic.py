@@ -59,10 +59,10 @@ the names stay within tcptop's 12-character COMM column. Pair kinds:
             them with splice(2) from the socket into a pipe (at most C per
             call), then the server answers M bytes the same way. With
             "crowd": K, the client opens K more connections, idle, between
-            listeners of its own, right
-            after each of its connections is established and before any
-            byte is sent on it (in child processes: 8,000 each), and
-            closes them once it is done.
+            listeners of its own, right after each of its connections is
+            established and before any byte is sent on it (held by child
+            processes, 8,000 each: their fd limit, raised to the hard
+            limit, must allow 16,064), and closes them once it is done.
   closed    {"kind": "closed", "conns": [{"fam": 4, "dir": "c2s", "size": N,
              "shut": false}]}
             the sender sends N bytes and closes; the receiver reads only
@@ -82,6 +82,7 @@ import fcntl
 import json
 import os
 import re
+import resource
 import selectors
 import signal
 import socket
@@ -504,69 +505,88 @@ def splice_in(cs, n, chunk):
         os.close(w)
 
 
-CROWD_PER_PROCESS = 8000   # 16,000 fds: under a 20,000 hard limit
+CROWD_PER_PROCESS = 8000   # 16,000 fds each
 
 
 def crowd(n, deadline):
     """n idle IPv4 connections, held by child processes of this one (up to
-    CROWD_PER_PROCESS each: raising the fd limit takes CAP_SYS_RESOURCE),
+    CROWD_PER_PROCESS each, their fd limit raised to its hard limit:
+    raising that takes CAP_SYS_RESOURCE, which a container may not give),
     over 8 listeners each, so that the ephemeral ports (about 28,000 per
     destination) do not run out. Returns once every connection is
-    established: a list of the children's pipes; crowd_end() ends them."""
+    established: the children, for crowd_end()."""
     kids = []
     try:
         while n > 0:
             k = min(n, CROWD_PER_PROCESS)
             n -= k
             r, w = os.pipe()
-            r2, w2 = os.pipe()
+            end_r, end_w = os.pipe()
             pid = os.fork()
             if pid == 0:
-                os.close(r)
-                os.close(w2)
-                code = 1
-                try:
-                    socks = crowd_hold(k, deadline)
-                    os.write(w, b"1")
-                    os.read(r2, 1)      # until the parent ends it
-                    for x in socks:
-                        x.close()
-                    code = 0
-                finally:
-                    os._exit(code)
+                crowd_child(k, deadline, w, end_r)
             os.close(w)
-            os.close(r2)
-            kids.append((pid, w2))
-            if os.read(r, 1) != b"1":
-                raise ConnectionError("a crowd process failed")
-            os.close(r)
+            os.close(end_r)
+            kids.append((pid, end_w))
+            with os.fdopen(r, "rb") as f:
+                said = f.readline()
+            if said != b"ok\n":
+                raise ConnectionError("a crowd process failed: %s" %
+                                      said.decode(errors="replace"))
     except BaseException:
-        crowd_end(kids)
+        crowd_end(kids, kill=True)
         raise
     return kids
 
 
-def crowd_hold(n, deadline):
-    lss = []
-    for _ in range(8):
-        ls = socket.socket()
-        ls.bind(("127.0.0.1", 0))
-        ls.listen(4096)
-        lss.append(ls)
-    socks = list(lss)
-    for i in range(n):
-        ls = lss[i % len(lss)]
-        c = socket.create_connection(ls.getsockname())
-        a, _ = ls.accept()
-        socks += [c, a]
-        if i % 1024 == 0 and time.monotonic() > deadline:
-            raise TimeoutError("crowd")
-    return socks
+def crowd_child(n, deadline, w, end_r):
+    """A child of crowd(): hold n connections until end_r reads EOF. Only
+    its two pipes are kept of the fds it inherited (so that it holds no
+    socket of the parent's open)."""
+    code = 1
+    try:
+        keep = {w, end_r}
+        for fd in map(int, os.listdir("/proc/self/fd")):
+            if fd > 2 and fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < 2 * n + 64:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        lss = []
+        for _ in range(8):
+            ls = socket.socket()
+            ls.bind(("127.0.0.1", 0))
+            ls.listen(4096)
+            lss.append(ls)
+        socks = list(lss)
+        for i in range(n):
+            ls = lss[i % len(lss)]
+            c = socket.create_connection(ls.getsockname(), timeout=30)
+            a, _ = ls.accept()
+            socks += [c, a]
+            if i % 1024 == 0 and time.monotonic() > deadline:
+                raise TimeoutError("crowd")
+        os.write(w, b"ok\n")
+        os.read(end_r, 1)
+        for x in socks:
+            x.close()
+        code = 0
+    except BaseException:
+        os.write(w, (traceback.format_exc().replace("\n", " | ") +
+                     "\n").encode())
+    finally:
+        os._exit(code)
 
 
-def crowd_end(kids):
-    for pid, w in kids:
-        os.close(w)
+def crowd_end(kids, kill=False):
+    """End crowd()'s children (SIGKILL with kill) and reap them."""
+    for pid, end_w in kids:
+        if kill:
+            os.kill(pid, signal.SIGKILL)
+        os.close(end_w)
     for pid, _ in kids:
         os.waitpid(pid, 0)
 

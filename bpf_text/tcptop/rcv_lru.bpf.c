@@ -1,4 +1,4 @@
-// tcptop, kprobe method (and the BTF methods before Linux 5.11): each
+// tcptop, kprobe method (and the fentry method before Linux 5.11): each
 // socket's receive baseline in an LRU hash keyed by the socket's address.
 // Past 65,536 sockets with a baseline, the least recently used lose theirs.
 // The other choice: tcptop/rcv_storage.bpf.c.
