@@ -24,8 +24,8 @@ from lib.require import need
 from lib.tcpconnlat_live import (
     HEADER, check_event, client, client_bg, drop_all_syns, drop_first_syns,
     events, finish, for_conn, header, monotonic_ns, read_json_line,
-    reject_icmp, set_start_ts, shown_comm, start_entries, tool,
-    wait_for_all)
+    reject_icmp, set_start_ts, shown_comm, start_entries, StateTrace,
+    tool, wait_for_all)
 from lib.wait import wait_until
 
 
@@ -352,7 +352,7 @@ def test_options_live(live, ns, case):
     dur = "DUR" in case
     ns.nft(drop_first_syns(6000))           # port 6000: slow connects
     plan = "4:6001,6:6001" + (",4:6000,6:6000" if dur else "")
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, StateTrace() as states:
         go = os.path.join(d, "go")
         a = client_bg(ns, plan=plan, listen=True, comm=b"client-a".hex(),
                       start_file=go)
@@ -381,8 +381,10 @@ def test_options_live(live, ns, case):
             # programs attached and no run skipped): keep what says whose
             # and how old, and what the namespace's sockets are doing.
             why = "" if not left else \
-                "now %d ns, records %r, programs %r, sockets:\n%s" % (
+                "now %d ns, records %r, programs %r, state changes " \
+                "(ftrace):\n%s\nsockets:\n%s" % (
                     time.monotonic_ns(), recs, program_misses(bg.proc.pid),
+                    "\n".join(states.lines([r["lport"] for r in recs])),
                     run(ns.argv(["ss", "-tanpie"])).stdout[-3000:])
         finally:
             evs, err = stop_and_parse(bg, timestamp=ts, lport=lp)

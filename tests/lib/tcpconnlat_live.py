@@ -306,3 +306,49 @@ def set_start_ts(map_id, key, value_ts, old_value):
 def monotonic_ns():
     """bpf_ktime_get_ns()'s clock."""
     return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+
+
+class StateTrace:
+    """The kernel's own record of TCP state changes while open: the
+    sock:inet_sock_set_state tracepoint in an ftrace instance of its own
+    (tracefs), for telling a change the programs never saw from one that
+    never happened when a test fails. lines(sport) reads it back."""
+
+    TRACEFS = "/sys/kernel/tracing"
+
+    def __init__(self):
+        self.dir = os.path.join(self.TRACEFS, "instances",
+                                "tcpconnlat-test-%d" % os.getpid())
+        os.mkdir(self.dir)
+        try:
+            self._write("buffer_size_kb", "4096")
+            ev = "events/sock/inet_sock_set_state/"
+            self._write(ev + "filter", "protocol == 6")
+            self._write(ev + "enable", "1")
+        except BaseException:
+            self.close()
+            raise
+
+    def _write(self, name, value):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(value)
+
+    def lines(self, sports):
+        """The recorded changes of the sockets with these local ports (a
+        list)."""
+        with open(os.path.join(self.dir, "trace")) as f:
+            return [line.strip() for line in f if any(
+                " sport=%d " % p in line for p in sports)]
+
+    def close(self):
+        try:
+            self._write("events/sock/inet_sock_set_state/enable", "0")
+        except OSError:
+            pass
+        os.rmdir(self.dir)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
