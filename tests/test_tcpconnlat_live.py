@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lib.bpf import bpftool_json, held_bpf_ids, map_by_name, still_present
+from lib.bpf import held_bpf_ids, held_bpf_shown, map_by_name, still_present
 from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
@@ -43,8 +43,7 @@ def program_misses(pid):
     """[(id, name, recursion_misses)] of the process's BPF programs: the
     kernel counts the runs it skipped (paired ones are not reported)."""
     return [(i, p.get("name"), p.get("recursion_misses", 0))
-            for i in sorted(held_bpf_ids(pid, "prog"))
-            for p in [bpftool_json("prog", "show", "id", str(i))] if p]
+            for i, p in held_bpf_shown(pid, "prog")]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ plain loads, not helper calls (bpf_text/shared/sock.bpf.c, SK_BTF_LOADS):
 The counts these programs make are checked against ground truth by
 test_tcptop_live.py and test_tcptop_json.py, which run this method.
 """
-from lib.bpf import bpftool, bpftool_json, held_bpf_ids
+from lib.bpf import bpftool, held_bpf_shown
 from lib.progcache import start
 
 # bpftool's names: the first 15 characters of the tracepoint's.
@@ -25,8 +25,7 @@ def test_tracepoint_programs_are_tp_btf_with_plain_loads(live):
     bg = start("tcptop", ["--no-cache"], verbose=False, method="tracepoint")
     try:
         progs = {}
-        for i in held_bpf_ids(bg.proc.pid, "prog"):
-            p = bpftool_json("prog", "show", "id", str(i))
+        for i, p in held_bpf_shown(bg.proc.pid, "prog"):
             progs[p["name"]] = (i, p["type"])
         assert set(progs) == PROGRAMS, progs
         assert {t for _, t in progs.values()} == {"tracing"}, progs

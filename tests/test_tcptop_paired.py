@@ -25,7 +25,7 @@ import struct
 
 import pytest
 
-from lib.bpf import bpftool_json, held_bpf_objects, map_by_name, \
+from lib.bpf import held_bpf_objects, held_bpf_shown, map_by_name, \
     map_entries
 from lib.tcptop_live import KiB, Tool, Traffic, assert_exact, new_tag, \
     stop_single
@@ -40,11 +40,10 @@ STATE_PROGS = ("inet_sock_set_s", "tcp_destroy_soc")   # names, cut to 15
 def state_programs(pid):
     """{name: [program ids]} of the tool's state programs, and {name:
     [program ids]} of those attached (linked)."""
-    held = held_bpf_objects(pid)
-    linked = {int(info["prog_id"]) for info in held["links"]}
+    linked = {int(info["prog_id"]) for info in held_bpf_objects(pid)["links"]}
     progs, links = {}, {}
-    for prog in held["prog"]:
-        name = bpftool_json("prog", "show", "id", str(prog))["name"]
+    for prog, shown in held_bpf_shown(pid, "prog"):
+        name = shown["name"]
         if name in STATE_PROGS:
             progs.setdefault(name, []).append(prog)
             if prog in linked:

@@ -76,12 +76,18 @@ def still_present(held, timeout=5.0):
     return left()
 
 
+def held_bpf_shown(pid, kind):
+    """[(id, bpftool's description)] of the programs ("prog") or maps
+    ("map") process pid holds, by id (one gone meanwhile is left out)."""
+    return [(i, d) for i in sorted(held_bpf_ids(pid, kind))
+            for d in [bpftool_json(kind, "show", "id", str(i))] if d]
+
+
 def map_by_name(pid, name):
     """bpftool's description of the map called name that process pid
     holds."""
-    for mid in held_bpf_ids(pid, "map"):
-        m = bpftool_json("map", "show", "id", str(mid))
-        if m and m.get("name") == name:
+    for _, m in held_bpf_shown(pid, "map"):
+        if m.get("name") == name:
             return m
     raise AssertionError("process %d has no BPF map %r" % (pid, name))
 

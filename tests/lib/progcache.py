@@ -4,7 +4,7 @@ import os
 import re
 import signal
 
-from lib.bpf import bpftool_json, held_bpf_ids
+from lib.bpf import held_bpf_shown
 from lib.paths import TOOLS
 from lib.proc import Background
 
@@ -50,11 +50,9 @@ def objects(pid):
     flags)} of the BPF objects process pid holds (two programs can share a
     name: tcpconnlat's second ones on a tracepoint)."""
     progs, maps = {}, {}
-    for i in held_bpf_ids(pid, "prog"):
-        p = bpftool_json("prog", "show", "id", str(i))
+    for _, p in held_bpf_shown(pid, "prog"):
         progs[p["name"]] = sorted(progs.get(p["name"], []) + [p["tag"]])
-    for i in held_bpf_ids(pid, "map"):
-        m = bpftool_json("map", "show", "id", str(i))
+    for _, m in held_bpf_shown(pid, "map"):
         maps[m["name"]] = (m["type"], m["bytes_key"], m["bytes_value"],
                            m["max_entries"], m["flags"])
     return progs, maps
