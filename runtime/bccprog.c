@@ -174,39 +174,61 @@ static int prog_type_of(enum bprog_attach how, int *attach_type)
 	return -1;
 }
 
-#define TP_BTF_PREFIX "raw_tracepoint__"
+/* The prefix bcc's macros give a tracing program's function name. */
+static const char *tracing_prefix(enum bprog_attach how)
+{
+	switch (how) {
+	case BPROG_FENTRY:
+		return "kfunc__";
+	case BPROG_FEXIT:
+		return "kretfunc__";
+	case BPROG_TP_BTF:
+		return "raw_tracepoint__";
+	default:
+		return NULL;
+	}
+}
 
 /*
- * Load a tp_btf program. Not through bcc_prog_load_xattr(), which gives a
- * tracing program the attach type of its name's prefix (kfunc__, ...) and
- * has none for tp_btf: its BTF target is the tracepoint's btf_trace_<tp>.
+ * Load a tracing program (fentry, fexit, tp_btf) on target. Not through
+ * bcc_prog_load_xattr(), which derives the target from the name's prefix
+ * (kfunc__f targets f) and has none for tp_btf: a second program on the
+ * same target (a pair, method.h) needs a name of its own.
  */
-static int load_tp_btf(const char *fn, const char *tp, const char *license,
-		       const struct bpf_insn *insns, size_t size, char *log,
-		       size_t log_size)
+static int load_tracing(enum bprog_attach how, const char *fn,
+			const char *target, const char *license,
+			const struct bpf_insn *insns, size_t size, char *log,
+			size_t log_size)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_RAW_TP);
+	const char *prefix = tracing_prefix(how);
+	int id, fd, attach_type;
 	char name[BPF_OBJ_NAME_LEN], tname[128];
-	int id, fd;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
 
-	if (strncmp(fn, TP_BTF_PREFIX, strlen(TP_BTF_PREFIX))) {
+	if (!prefix || !target || strncmp(fn, prefix, strlen(prefix))) {
 		errno = EINVAL;
 		return -1;
 	}
+	prog_type_of(how, &attach_type);
+	opts.expected_attach_type = (enum bpf_attach_type)attach_type;
 	/*
 	 * As libbpf_find_vmlinux_btf_id(), but from the BTF the start parsed
 	 * already: that parses the kernel's BTF anew on every call (~40 ms).
+	 * A tp_btf program's target is its tracepoint's btf_trace_<tp>.
 	 */
-	snprintf(tname, sizeof(tname), "btf_trace_%s", tp);
-	id = btf_typedef_id(tname);
+	if (how == BPROG_TP_BTF) {
+		snprintf(tname, sizeof(tname), "btf_trace_%s", target);
+		id = btf_typedef_id(tname);
+	} else {
+		id = btf_func_id(target);
+	}
 	if (id < 0) {
 		errno = -id;
 		return -1;
 	}
 	opts.attach_btf_id = id;
 	/* The name bcc gives a program: its function's, less the prefix. */
-	snprintf(name, sizeof(name), "%s", fn + strlen(TP_BTF_PREFIX));
+	snprintf(name, sizeof(name), "%s", fn + strlen(prefix));
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, name, license, insns,
 			   size / sizeof(insns[0]), &opts);
 	if (fd >= 0 || !log)
@@ -238,19 +260,15 @@ static int load_fn(struct bprog *p, enum bprog_attach how, const char *fn,
 			f = &p->c.funcs[i];
 	if (!f)
 		return set_err(p, ENOENT, "no function %s in the BPF program", fn);
-	/* As libbcc's bcc_func_load(), which names kfunc__ targets for us. */
-	if (attach_type >= 0)
-		opts.expected_attach_type = (enum bpf_attach_type)attach_type;
-	if (prog_type != BPF_PROG_TYPE_TRACING)
-		opts.kern_version = p->c.kern_version;
+	opts.kern_version = p->c.kern_version;
 	log = malloc(VERIFIER_LOG_SIZE);
 	if (log)
 		log[0] = '\0';
 	muted = stderr_mute();
 	errno = 0;
-	if (how == BPROG_TP_BTF)
-		fd = load_tp_btf(fn, target, p->c.license, f->insns, f->size, log,
-				 VERIFIER_LOG_SIZE);
+	if (prog_type == BPF_PROG_TYPE_TRACING)
+		fd = load_tracing(how, fn, target, p->c.license, f->insns,
+				  f->size, log, VERIFIER_LOG_SIZE);
 	else
 		fd = bcc_prog_load_xattr((enum bpf_prog_type)prog_type, fn,
 					 p->c.license, f->insns, &opts,

@@ -23,12 +23,12 @@ enum bprog_attach {
 	BPROG_KPROBE,		/* target: kernel function */
 	BPROG_KRETPROBE,	/* target: kernel function */
 	BPROG_RAW_TP,		/* target: tracepoint name, e.g. "sock_send_length" */
-	BPROG_FENTRY,		/* function name in the text must be kfunc__*; target unused */
+	BPROG_FENTRY,		/* target: kernel function; the name in the text: kfunc__* */
 	BPROG_FEXIT,		/* likewise, kretfunc__* */
 	/*
 	 * A BTF-typed tracepoint (tp_btf): its arguments are typed pointers
-	 * the program may load from directly. The function name in the text
-	 * must be raw_tracepoint__<tracepoint>; target: the tracepoint.
+	 * the program may load from directly. target: the tracepoint; the
+	 * name in the text: raw_tracepoint__*.
 	 */
 	BPROG_TP_BTF,
 };

@@ -151,15 +151,25 @@ bool btf_has_type(const char *name)
 	return btf && btf__find_by_name(btf, name) >= 0;
 }
 
-int btf_typedef_id(const char *name)
+static int id_of_kind(const char *name, __u32 kind)
 {
 	struct btf *btf = btf_get();
 	int id;
 
 	if (!btf)
 		return -ENODATA;
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	id = btf__find_by_name_kind(btf, name, kind);
 	return id < 0 ? -ENOENT : id;
+}
+
+int btf_typedef_id(const char *name)
+{
+	return id_of_kind(name, BTF_KIND_TYPEDEF);
+}
+
+int btf_func_id(const char *name)
+{
+	return id_of_kind(name, BTF_KIND_FUNC);
 }
 
 void btf_off_cleanup(void)

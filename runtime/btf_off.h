@@ -36,6 +36,10 @@ bool btf_has_type(const char *name);
  * -ENODATA; from the BTF already parsed, not parsed again per call. */
 int btf_typedef_id(const char *name);
 
+/* The BTF id of the kernel function of this name (an fentry/fexit target),
+ * likewise. */
+int btf_func_id(const char *name);
+
 /* Release the cached BTF. */
 void btf_off_cleanup(void);
 

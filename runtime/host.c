@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* host: root, kernel headers, kprobes, PREEMPT_RT and CPU lists. */
+/* host: root, kernel headers, kprobes, preemption and CPU lists. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +97,111 @@ bool host_preempt_rt(void)
 	if (rt < 0)
 		rt = preempt_rt();
 	return rt;
+}
+
+/* Whether a preemption model's name (none, voluntary, full, lazy) preempts. */
+static int model_preempts(const char *name, size_t len)
+{
+	if ((len == 4 && !strncmp(name, "full", 4)) ||
+	    (len == 4 && !strncmp(name, "lazy", 4)))
+		return 1;
+	if ((len == 4 && !strncmp(name, "none", 4)) ||
+	    (len == 9 && !strncmp(name, "voluntary", 9)))
+		return 0;
+	return -1;
+}
+
+/* Whether version has the word w (followed by a space or its end). */
+static bool has_word(const char *version, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *s = version; (s = strstr(s, w)); s += n)
+		if ((s == version || s[-1] == ' ') && (!s[n] || s[n] == ' '))
+			return true;
+	return false;
+}
+
+bool host_model_preempts(const char *version, const char *sched_preempt,
+			 const char *cmdline, const char *config)
+{
+	const char *s, *e;
+	int r;
+
+	if (host_version_is_rt(version))
+		return true;
+	if (!has_word(version, "PREEMPT_DYNAMIC"))
+		return has_word(version, "PREEMPT") ||
+		       has_word(version, "PREEMPT_LAZY");
+	/* Dynamic: the model in force, as debugfs shows it: "none (full)". */
+	if (sched_preempt && (s = strchr(sched_preempt, '(')) &&
+	    (e = strchr(s, ')')) &&
+	    (r = model_preempts(s + 1, (size_t)(e - s - 1))) >= 0)
+		return r;
+	/* Else as chosen at boot (preempt=), else the build's default. */
+	for (s = cmdline; s && (s = strstr(s, "preempt=")); s++)
+		if (s == cmdline || s[-1] == ' ') {
+			s += strlen("preempt=");
+			r = model_preempts(s, strcspn(s, " \n"));
+			if (r >= 0)
+				return r;
+		}
+	if (config && (strstr(config, "\nCONFIG_PREEMPT_VOLUNTARY=y") ||
+		       strstr(config, "\nCONFIG_PREEMPT_NONE=y")))
+		return false;
+	/* CONFIG_PREEMPT=y, _LAZY=y, or unknown: it may preempt. */
+	return true;
+}
+
+/* A whole small file as a string (NULL when unreadable); free() it. */
+static char *slurp(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = f ? malloc(max + 1) : NULL;
+	size_t n;
+
+	if (!buf) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	/* A leading newline, so that every line can be matched as "\nX". */
+	buf[0] = '\n';
+	n = fread(buf + 1, 1, max - 1, f);
+	buf[n + 1] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static bool preempts(void)
+{
+	char *sched, *cmdline, *config, path[128];
+	struct utsname u;
+	bool r;
+
+	if (uname(&u))
+		return true;
+	if (preempt_rt())
+		return true;
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	sched = slurp("/sys/kernel/debug/sched/preempt", 256);
+	cmdline = slurp("/proc/cmdline", 4096);
+	config = slurp(path, 1 << 20);
+	r = host_model_preempts(u.version, sched ? sched + 1 : NULL,
+				cmdline ? cmdline + 1 : NULL, config);
+	free(sched);
+	free(cmdline);
+	free(config);
+	return r;
+}
+
+bool host_preempts(void)
+{
+	static int r = -1;
+
+	if (r < 0)
+		r = preempts();
+	return r;
 }
 
 int host_cpu_list(const char *which, bool *cpus, int max)

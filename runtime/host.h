@@ -31,6 +31,23 @@ bool host_preempt_rt(void);
 bool host_version_is_rt(const char *version);
 
 /*
+ * Whether the kernel can preempt a task running in the kernel: PREEMPT_RT,
+ * or the preemption model is full or lazy. fentry/fexit programs run
+ * preemptible there (migration disabled only), so two programs on one
+ * function can both be mid-run on a CPU. Unknown counts as preempting.
+ */
+bool host_preempts(void);
+
+/*
+ * The decision of host_preempts(), from the version string (uname -v),
+ * /sys/kernel/debug/sched/preempt, /proc/cmdline and /boot/config-R as
+ * read (each NULL when unreadable). With PREEMPT_DYNAMIC the model in
+ * force is debugfs's, else preempt= at boot, else the build's default.
+ */
+bool host_model_preempts(const char *version, const char *sched_preempt,
+			 const char *cmdline, const char *config);
+
+/*
  * Mark in cpus[0..max) the CPUs of /sys/devices/system/cpu/WHICH
  * ("online", "possible": a list such as "0-3,8-11"). 0, or a negative
  * errno (-EINVAL when it names none below max).

@@ -135,6 +135,17 @@ static bool in_pair(const struct probe *list, const struct probe *pr,
 	return false;
 }
 
+/*
+ * Whether both programs of pr's pair can be mid-run on one CPU, so that
+ * an event can be skipped by both: when they can be preempted. Tracepoint
+ * programs run with preemption disabled but on PREEMPT_RT; fentry/fexit
+ * programs with migration disabled only, so on kernels that preempt.
+ */
+static bool pair_can_both_run(const struct probe *pr)
+{
+	return on_tracepoint(pr) ? host_preempt_rt() : host_preempts();
+}
+
 struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 			   enum method m, volatile const sig_atomic_t *stop,
 			   char *err, size_t errlen)
@@ -144,8 +155,6 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 	const struct probe *pr;
 	struct bprog *p;
 	char cerr[512];
-	/* PREEMPT_RT: both programs of a pair can be running (struct probe). */
-	bool rt = host_preempt_rt();
 
 	prog_text(tool, m, &t);
 	/* --x-check compile is a check of the compiler: never from the cache. */
@@ -164,8 +173,8 @@ struct bprog *method_start(const struct tool *tool, const struct tool_opts *o,
 			continue;
 		e = bprog__load(p, pr->how, pr->fn, pr->target);
 		/* --x-second-only: nothing covers the second's skips. */
-		if (!e && !rt && !o->second_only &&
-		    in_pair(tool->probes[m], pr, family))
+		if (!e && !o->second_only && in_pair(tool->probes[m], pr, family) &&
+		    !pair_can_both_run(pr))
 			bprog__skips_covered(p, pr->fn);
 	}
 	for (pr = tool->probes[m]; pr->fn && !e && !o->check; pr++)

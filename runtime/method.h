@@ -27,8 +27,10 @@ struct probe {
 	/*
 	 * Paired with another program on the same target, so that an event
 	 * one of them skips (nested in its own run) the other sees; their
-	 * skipped runs are not reported. Except on PREEMPT_RT kernels, where
-	 * tracepoint programs can be preempted: both can be running then.
+	 * skipped runs are not reported. Except where the programs can be
+	 * preempted, so both can be mid-run: tracepoint programs on
+	 * PREEMPT_RT kernels, fentry/fexit ones on kernels that preempt
+	 * (host_preempts()).
 	 */
 	bool paired;
 	bool second;		/* the second of its pair (PROBE_*_AGAIN) */
@@ -60,6 +62,10 @@ struct probe {
 	  .target = #tp, .paired = true, .second = true, __VA_ARGS__ }
 #define PROBE_FENTRY(func, ...) { .how = BPROG_FENTRY, \
 	.fn = "kfunc__" #func, .target = #func, __VA_ARGS__ }
+/* A second program on the same function: kfunc__func_again. */
+#define PROBE_FENTRY_AGAIN(func, ...) { .how = BPROG_FENTRY, \
+	.fn = "kfunc__" #func "_again", .target = #func, .paired = true, \
+	.second = true, __VA_ARGS__ }
 #define PROBE_FEXIT(func, ...) { .how = BPROG_FEXIT, \
 	.fn = "kretfunc__" #func, .target = #func, __VA_ARGS__ }
 

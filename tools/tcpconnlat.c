@@ -316,7 +316,11 @@ static const struct tool tcpconnlat = {
 	},
 	.tracepoints_since = "Linux 4.16+",
 	.probes[M_FENTRY] = (const struct probe[]){
-		PROBE_FENTRY(tcp_set_state), PROBE_FENTRY(tcp_rcv_state_process),
+		PROBE_FENTRY(tcp_set_state, .paired = true),
+		PROBE_FENTRY(tcp_rcv_state_process, .paired = true),
+		/* Nested runs: bpf_text/tcpconnlat/fentry_probes.bpf.c. */
+		PROBE_FENTRY_AGAIN(tcp_set_state),
+		PROBE_FENTRY_AGAIN(tcp_rcv_state_process),
 		PROBE_FENTRY(tcp_v4_connect, .family = 4),
 		PROBE_FENTRY(tcp_v6_connect, .family = 6), { 0 }
 	},
