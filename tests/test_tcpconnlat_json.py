@@ -8,9 +8,9 @@ import pytest
 
 from lib.netns import Netns
 from lib.tcpconnlat_live import (
-    check_record, client, drop_first_syns, header, json_records, json_tool,
-    records_for, wait_for_records)
-from test_tcpconnlat_live import COMMS
+    StateTrace, check_record, client, drop_first_syns, header, json_records,
+    json_tool, records_for, wait_for_records)
+from test_tcpconnlat_live import COMMS, program_misses
 
 
 @pytest.fixture
@@ -74,16 +74,25 @@ def test_json_slow_connect_latency(live, ns, family):
     """The first SYN is dropped: lat_us and lat_ms agree with the client's
     own timing of connect(), within the text test's 3%."""
     ns.nft(drop_first_syns(5000))
-    bg = json_tool(["-6" if family == 6 else "-4"])
-    try:
-        recs = client(ns, family=family, port=5000, listen=True, count=2)
-        wait_for_records(bg, recs)
-    finally:
-        objs, err = stop_json(bg)
+    why = ""
+    with StateTrace() as states:
+        bg = json_tool(["-6" if family == 6 else "-4"])
+        try:
+            recs = client(ns, family=family, port=5000, listen=True, count=2)
+            wait_for_records(bg, recs)
+            # A rare failure (IPv6, the SYN retransmitted: no record, the
+            # start entry left): whether the kernel's change to
+            # ESTABLISHED came, and whether the programs skipped runs.
+            if not all(records_for(json_records(bg.out), r) for r in recs):
+                why = "programs %r, state changes (ftrace):\n%s" % (
+                    program_misses(bg.proc.pid),
+                    "\n".join(states.lines([r["lport"] for r in recs])))
+        finally:
+            objs, err = stop_json(bg)
     for rec in recs:
         assert rec["ms"] > 900, "the SYN was not dropped: %r" % rec
         mine = records_for(objs, rec)
-        assert len(mine) == 1, (rec, [o for o in objs if o["pid"] == rec["pid"]], err)
+        assert len(mine) == 1, (rec, [o for o in objs if o["pid"] == rec["pid"]], err, why)
         check_record(mine[0], rec)
         assert abs(mine[0]["lat_ms"] - rec["ms"]) <= 0.03 * rec["ms"]
         assert abs(mine[0]["lat_us"] / 1000 - rec["ms"]) <= 0.03 * rec["ms"]
