@@ -126,7 +126,7 @@ bool host_model_preempts(const char *version, const char *sched_preempt,
 			 const char *cmdline, const char *config)
 {
 	const char *s, *e;
-	int r;
+	int r, boot = -1;
 
 	if (host_version_is_rt(version))
 		return true;
@@ -138,14 +138,16 @@ bool host_model_preempts(const char *version, const char *sched_preempt,
 	    (e = strchr(s, ')')) &&
 	    (r = model_preempts(s + 1, (size_t)(e - s - 1))) >= 0)
 		return r;
-	/* Else as chosen at boot (preempt=), else the build's default. */
+	/* Else as chosen at boot (the last preempt= wins)... */
 	for (s = cmdline; s && (s = strstr(s, "preempt=")); s++)
 		if (s == cmdline || s[-1] == ' ') {
 			s += strlen("preempt=");
 			r = model_preempts(s, strcspn(s, " \n"));
-			if (r >= 0)
-				return r;
+			boot = r >= 0 ? r : boot;
 		}
+	if (boot >= 0)
+		return boot;
+	/* ...else the build's default. */
 	if (config && (strstr(config, "\nCONFIG_PREEMPT_VOLUNTARY=y") ||
 		       strstr(config, "\nCONFIG_PREEMPT_NONE=y")))
 		return false;
@@ -179,9 +181,7 @@ static bool preempts(void)
 	struct utsname u;
 	bool r;
 
-	if (uname(&u))
-		return true;
-	if (preempt_rt())
+	if (uname(&u) || host_preempt_rt())
 		return true;
 	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
 	sched = slurp("/sys/kernel/debug/sched/preempt", 256);

@@ -49,6 +49,10 @@ int main(void)
 	CHECK(host_model_preempts(DYN, NULL, "ro preempt=full quiet\n",
 				  VOLUNTARY));
 	CHECK(!host_model_preempts(DYN, NULL, "preempt=voluntary\n", FULL));
+	CHECK(host_model_preempts(DYN, NULL, "preempt=none preempt=full",
+				  VOLUNTARY));
+	CHECK(!host_model_preempts(DYN, NULL, "preempt=full preempt=none x",
+				   FULL));
 	CHECK(!host_model_preempts(DYN, NULL, "xpreempt=full\n", VOLUNTARY));
 	CHECK(!host_model_preempts(DYN, "", "preempt=bogus", VOLUNTARY));
 	/* ...then the build's default (Debian's: voluntary); unknown preempts. */
