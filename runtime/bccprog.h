@@ -54,7 +54,8 @@ int bprog__attach(struct bprog *p, enum bprog_attach how, const char *fn,
 
 /*
  * Load only (used to run the verifier on programs that cannot attach
- * here). target: what fn attaches to (a tp_btf program names it).
+ * here). target: what fn attaches to (the tracing programs' load names
+ * it: a function, or a tp_btf program's tracepoint).
  */
 int bprog__load(struct bprog *p, enum bprog_attach how, const char *fn,
 		const char *target);

@@ -139,12 +139,15 @@ bool host_model_preempts(const char *version, const char *sched_preempt,
 	    (r = model_preempts(s + 1, (size_t)(e - s - 1))) >= 0)
 		return r;
 	/* Else as chosen at boot (the last preempt= wins)... */
-	for (s = cmdline; s && (s = strstr(s, "preempt=")); s++)
+	for (s = cmdline; s && (s = strstr(s, "preempt="));
+	     s += strlen("preempt=")) {
+		const char *v = s + strlen("preempt=");
+
 		if (s == cmdline || s[-1] == ' ') {
-			s += strlen("preempt=");
-			r = model_preempts(s, strcspn(s, " \n"));
+			r = model_preempts(v, strcspn(v, " \n"));
 			boot = r >= 0 ? r : boot;
 		}
+	}
 	if (boot >= 0)
 		return boot;
 	/* ...else the build's default. */

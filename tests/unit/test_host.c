@@ -55,6 +55,8 @@ int main(void)
 				   FULL));
 	CHECK(!host_model_preempts(DYN, NULL, "xpreempt=full\n", VOLUNTARY));
 	CHECK(!host_model_preempts(DYN, "", "preempt=bogus", VOLUNTARY));
+	CHECK(!host_model_preempts(DYN, NULL, "x preempt=", VOLUNTARY));
+	CHECK(!host_model_preempts(DYN, NULL, "preempt=preempt=full", VOLUNTARY));
 	/* ...then the build's default (Debian's: voluntary); unknown preempts. */
 	CHECK(!host_model_preempts(DYN, NULL, NULL, VOLUNTARY));
 	CHECK(!host_model_preempts(DYN, NULL, NULL,
