@@ -46,6 +46,21 @@ def program_misses(pid):
             for i, p in held_bpf_shown(pid, "prog")]
 
 
+def slow_connect_diagnostics(bg, recs, states):
+    """For the rare unreported slow connect (README, Known gaps): the start
+    entries left, each program's recursion_misses and the kernel's own
+    state changes of the connects' sockets (ftrace); "" when all shown."""
+    evs = events(bg.out, False, True)
+    if all(for_conn(evs, r) for r in recs):
+        return ""
+    m = map_by_name(bg.proc.pid, "start")
+    return "now %d ns, start entries %r, programs %r, state changes " \
+        "(ftrace):\n%s" % (
+            time.monotonic_ns(), start_entries(m["id"]),
+            program_misses(bg.proc.pid),
+            "\n".join(states.lines([r["lport"] for r in recs])))
+
+
 @pytest.fixture
 def ns():
     with Netns() as n:
@@ -127,17 +142,20 @@ def test_slow_connect_latency(live, ns, family):
     """The first SYN is dropped; the kernel resends it ~1 s later. LAT must
     agree with the client's own timing of connect()."""
     ns.nft(drop_first_syns(5000))
-    bg = tool(["-L"])
-    try:
-        recs = client(ns, family=family, port=5000, listen=True, count=2)
-        wait_for_all(bg, recs, lport=True)
-    finally:
-        evs, err = stop_and_parse(bg, lport=True)
+    why = ""
+    with StateTrace() as states:
+        bg = tool(["-L"])
+        try:
+            recs = client(ns, family=family, port=5000, listen=True, count=2)
+            wait_for_all(bg, recs, lport=True)
+            why = slow_connect_diagnostics(bg, recs, states)
+        finally:
+            evs, err = stop_and_parse(bg, lport=True)
     for rec in recs:
         assert rec["result"] == "ok"
         assert rec["ms"] > 900, "the SYN was not dropped: %r" % rec
         mine = for_conn(evs, rec)
-        assert len(mine) == 1, rec
+        assert len(mine) == 1, (rec, err, why)
         check_event(mine[0], rec, lport=True)
         assert abs(mine[0]["lat"] - rec["ms"]) <= 0.03 * rec["ms"], (mine, rec)
 
