@@ -10,7 +10,7 @@ from lib.netns import Netns
 from lib.tcpconnlat_live import (
     StateTrace, check_record, client, drop_first_syns, header, json_records,
     json_tool, records_for, wait_for_records)
-from test_tcpconnlat_live import COMMS, program_misses
+from test_tcpconnlat_live import COMMS, flake_diagnostics
 
 
 @pytest.fixture
@@ -84,9 +84,7 @@ def test_json_slow_connect_latency(live, ns, family):
             # start entry left): whether the kernel's change to
             # ESTABLISHED came, and whether the programs skipped runs.
             if not all(records_for(json_records(bg.out), r) for r in recs):
-                why = "programs %r, state changes (ftrace):\n%s" % (
-                    program_misses(bg.proc.pid),
-                    "\n".join(states.lines([r["lport"] for r in recs])))
+                why = flake_diagnostics(bg.proc.pid, recs, states)
         finally:
             objs, err = stop_json(bg)
     for rec in recs:

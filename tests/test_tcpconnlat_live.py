@@ -46,19 +46,25 @@ def program_misses(pid):
             for i, p in held_bpf_shown(pid, "prog")]
 
 
+def flake_diagnostics(pid, recs, states):
+    """For the rare unreported slow connect (README, Known gaps): the time,
+    each of tool pid's programs' recursion_misses and the kernel's own
+    state changes of the connects' sockets (ftrace, a StateTrace)."""
+    return "now %d ns, programs %r, state changes (ftrace):\n%s" % (
+        time.monotonic_ns(), program_misses(pid),
+        "\n".join(states.lines([r["lport"] for r in recs])))
+
+
 def slow_connect_diagnostics(bg, recs, states):
-    """For the rare unreported slow connect (README, Known gaps): the start
-    entries left, each program's recursion_misses and the kernel's own
-    state changes of the connects' sockets (ftrace); "" when all shown."""
+    """The start entries left and flake_diagnostics() when a connect of
+    recs is not shown; "" when all are."""
     evs = events(bg.out, False, True)
     if all(for_conn(evs, r) for r in recs):
         return ""
     m = map_by_name(bg.proc.pid, "start")
-    return "now %d ns, start entries %r, programs %r, state changes " \
-        "(ftrace):\n%s" % (
-            time.monotonic_ns(), start_entries(m["id"]),
-            program_misses(bg.proc.pid),
-            "\n".join(states.lines([r["lport"] for r in recs])))
+    return "start entries %r, %s" % (start_entries(m["id"]),
+                                     flake_diagnostics(bg.proc.pid, recs,
+                                                       states))
 
 
 @pytest.fixture
@@ -397,12 +403,9 @@ def test_options_live(live, ns, case):
             # A rare failure (one entry of client-a, once, with the second
             # programs attached and no run skipped): keep what says whose
             # and how old, and what the namespace's sockets are doing.
-            why = "" if not left else \
-                "now %d ns, records %r, programs %r, state changes " \
-                "(ftrace):\n%s\nsockets:\n%s" % (
-                    time.monotonic_ns(), recs, program_misses(bg.proc.pid),
-                    "\n".join(states.lines([r["lport"] for r in recs])),
-                    run(ns.argv(["ss", "-tanpie"])).stdout[-3000:])
+            why = "" if not left else "records %r, %s\nsockets:\n%s" % (
+                recs, flake_diagnostics(bg.proc.pid, recs, states),
+                run(ns.argv(["ss", "-tanpie"])).stdout[-3000:])
         finally:
             evs, err = stop_and_parse(bg, timestamp=ts, lport=lp)
     assert left == [], "entries left: %r; %s\n%s\nevents %r" % (
