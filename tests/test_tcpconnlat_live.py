@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from lib.bpf import held_bpf_ids, held_bpf_shown, map_by_name, still_present
+from lib.bpf import (EstablishWitness, held_bpf_ids, held_bpf_shown,
+                     map_by_name, still_present)
 from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
@@ -49,10 +50,14 @@ def program_misses(pid):
 def flake_diagnostics(pid, recs, states):
     """For the rare unreported slow connect (README, Known gaps): the time,
     each of tool pid's programs' recursion_misses and the kernel's own
-    state changes of the connects' sockets (ftrace, a StateTrace)."""
-    return "now %d ns, programs %r, state changes (ftrace):\n%s" % (
+    state changes of the connects' sockets (ftrace, a StateTrace). Printed
+    too: pytest shortens a long assertion message, never captured output.
+    """
+    why = "now %d ns, programs %r, state changes (ftrace):\n%s" % (
         time.monotonic_ns(), program_misses(pid),
         "\n".join(states.lines([r["lport"] for r in recs])))
+    print("flake diagnostics, connects %r:\n%s" % (recs, why))
+    return why
 
 
 def slow_connect_diagnostics(bg, recs, states):
@@ -62,9 +67,10 @@ def slow_connect_diagnostics(bg, recs, states):
     if all(for_conn(evs, r) for r in recs):
         return ""
     m = map_by_name(bg.proc.pid, "start")
-    return "start entries %r, %s" % (start_entries(m["id"]),
-                                     flake_diagnostics(bg.proc.pid, recs,
-                                                       states))
+    left = start_entries(m["id"])
+    print("start entries left: %r" % (left,))
+    return "start entries %r, %s" % (left, flake_diagnostics(bg.proc.pid,
+                                                             recs, states))
 
 
 @pytest.fixture
@@ -148,19 +154,25 @@ def test_slow_connect_latency(live, ns, family):
     """The first SYN is dropped; the kernel resends it ~1 s later. LAT must
     agree with the client's own timing of connect()."""
     ns.nft(drop_first_syns(5000))
-    why = ""
-    with StateTrace() as states:
+    why, unseen = "", {}
+    with StateTrace() as states, EstablishWitness() as witness:
         bg = tool(["-L"])
         try:
             recs = client(ns, family=family, port=5000, listen=True, count=2)
             wait_for_all(bg, recs, lport=True)
             why = slow_connect_diagnostics(bg, recs, states)
+            unseen = states.established_unseen(witness, recs) if why else {}
         finally:
             evs, err = stop_and_parse(bg, lport=True)
+    assert len(unseen) < len(recs), unseen
     for rec in recs:
         assert rec["result"] == "ok"
         assert rec["ms"] > 900, "the SYN was not dropped: %r" % rec
         mine = for_conn(evs, rec)
+        if not mine and rec["lport"] in unseen:
+            print("not shown, as the kernel ran no BPF program for its "
+                  "ESTABLISHED: %r" % rec)
+            continue
         assert len(mine) == 1, (rec, err, why)
         check_event(mine[0], rec, lport=True)
         assert abs(mine[0]["lat"] - rec["ms"]) <= 0.03 * rec["ms"], (mine, rec)
@@ -375,7 +387,9 @@ def test_options_live(live, ns, case):
     dur = "DUR" in case
     ns.nft(drop_first_syns(6000))           # port 6000: slow connects
     plan = "4:6001,6:6001" + (",4:6000,6:6000" if dur else "")
-    with tempfile.TemporaryDirectory() as d, StateTrace() as states:
+    unseen = {}
+    with tempfile.TemporaryDirectory() as d, StateTrace() as states, \
+            EstablishWitness() as witness:
         go = os.path.join(d, "go")
         a = client_bg(ns, plan=plan, listen=True, comm=b"client-a".hex(),
                       start_file=go)
@@ -400,6 +414,10 @@ def test_options_live(live, ns, case):
             bg.read_for(0.3)
             m = map_by_name(bg.proc.pid, "start")
             left = [e for e in start_entries(m["id"]) if e[2] in (a.pid, b.pid)]
+            if left:
+                unseen = states.established_unseen(witness, want)
+                left = [e for e in left if int.from_bytes(e[0], "little")
+                        not in unseen.values()]
             # A rare failure (one entry of client-a, once, with the second
             # programs attached and no run skipped): keep what says whose
             # and how old, and what the namespace's sockets are doing.
@@ -419,6 +437,10 @@ def test_options_live(live, ns, case):
     for r in recs:
         mine = for_conn(evs, r)
         if r in want:
+            if not mine and r["lport"] in unseen:
+                print("not shown, as the kernel ran no BPF program for its "
+                      "ESTABLISHED: %r" % r)
+                continue
             assert len(mine) == 1, (case, r)
             check_event(mine[0], r, lport=lp)
         else:
