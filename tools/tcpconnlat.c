@@ -122,6 +122,8 @@ struct trace {
 	int64_t wall_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int skipped_fd;		/* the BPF "skipped" counter */
 	uint64_t skipped;	/* its value when last reported */
+	int unseen_fd;		/* tracepoint method: "unseen", else -1 */
+	uint64_t unseen;	/* its value when last reported */
 	struct text json;	/* -j: the line being built */
 };
 
@@ -269,19 +271,31 @@ static void on_event(void *ctx, int cpu, void *data, int size)
 	print_conn(ctx, &c);
 }
 
+/* How far a BPF counter grew since *last (updated); 0 when unreadable. */
+static uint64_t counter_growth(int fd, uint64_t *last)
+{
+	uint64_t total = 0, grew;
+	int zero = 0;
+
+	if (fd < 0 || bpf_lookup_elem(fd, &zero, &total) || total <= *last)
+		return 0;
+	grew = total - *last;
+	*last = total;
+	return grew;
+}
+
 /* After each poll: connects the kernel side skipped since the last one. */
 static void report_skipped(struct events *ev)
 {
 	struct trace *tr = ev->ctx;
-	uint64_t total = 0;
-	int zero = 0;
+	uint64_t n;
 
-	if (bpf_lookup_elem(tr->skipped_fd, &zero, &total) ||
-	    total <= tr->skipped)
-		return;
-	p_warn("skipped %llu connects whose start time is later than their end (the clock went backwards)",
-	       (unsigned long long)(total - tr->skipped));
-	tr->skipped = total;
+	if ((n = counter_growth(tr->skipped_fd, &tr->skipped)))
+		p_warn("skipped %llu connects whose start time is later than their end (the clock went backwards)",
+		       (unsigned long long)n);
+	if ((n = counter_growth(tr->unseen_fd, &tr->unseen)))
+		p_warn("%llu connects completed unseen (their change to ESTABLISHED ran no program of this tool): not shown",
+		       (unsigned long long)n);
 }
 
 /* Python's int(ms * 1000); argparse accepted ms: finite, >= 0, < 2^64 us. */
@@ -407,6 +421,7 @@ int main(int argc, char **argv)
 	}
 	ret = 1;
 	tr.skipped_fd = bprog__table_fd(p, "skipped");
+	tr.unseen_fd = bprog__table_fd(p, "unseen");
 	tr.wall_ns = wall_offset_ns();
 	if (tr.skipped_fd < 0 ||
 	    (ext && events_open(p, "events", on_event, &ev)) ||

@@ -13,6 +13,19 @@
 // before): forget it, or with --failed (#define CONNLAT_FAILED) report it
 // with the error connect() returns, sk_err, set by then (none: the
 // application closed the socket first).
+// A connect whose change to ESTABLISHED reached neither program keeps its
+// start entry: the kernel sometimes runs no BPF program at all for a
+// tracepoint hit (README, Known gaps). Left there, it would be taken for
+// the start of whatever socket next gets that address and completes
+// (an accepted one, at SYN_RECV -> ESTABLISHED), and printed with that
+// socket's addresses. So it goes when the socket leaves ESTABLISHED, and
+// is counted here for user space to report (tools/tcpconnlat.c). By the
+// first program only: a lookup per socket leaving ESTABLISHED is the cost
+// (every connection, ours or not), and for an entry to stay, the kernel
+// must both skip the completion and have the first program skip the
+// leaving (nested in its own run).
+BPF_ARRAY(unseen, u64, 1);
+
 // starts: whether this program records starts too (one program does).
 static inline int on_state_change(struct bpf_raw_tracepoint_args *ctx,
                                   int starts)
@@ -33,6 +46,11 @@ static inline int on_state_change(struct bpf_raw_tracepoint_args *ctx,
         start.delete(&sk);
         return 0;
 #endif
+    }
+    if (oldstate == TCP_ESTABLISHED) {
+        if (starts && start.lookup(&sk) && start.delete(&sk) == 0)
+            unseen.atomic_increment(0);
+        return 0;
     }
     // Not MPTCP's or SCTP's own sockets, which pass through SYN_SENT too.
     if (!starts || newstate != TCP_SYN_SENT || !SK_IS_TCP(sk))
