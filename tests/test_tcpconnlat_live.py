@@ -23,7 +23,7 @@ from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
 from lib.progcache import verbose_err
-from lib.require import need
+from lib.require import need, skip_or_fail
 from lib.tcpconnlat_live import (
     HEADER, check_event, client, client_bg, drop_all_syns, drop_first_syns,
     events, finish, for_conn, header, monotonic_ns, read_json_line,
@@ -394,7 +394,7 @@ def test_unseen_end_is_forgotten_and_counted(live):
                           r"newstate=0x1 \(1\) sport=0x%x " % port, line)
                 for line in states.lines([port])) if m}
             if not sks:
-                pytest.skip("tracefs shows no skaddr (no options/fields)")
+                skip_or_fail("tracefs shows no skaddr (no options/fields)")
             sk = sks.pop()
             m = map_by_name(bg.proc.pid, "start")
             value = struct.pack("=QI16sI", monotonic_ns(), os.getpid(),
@@ -458,7 +458,10 @@ def test_options_live(live, ns, case):
             bg.read_for(0.3)
             m = map_by_name(bg.proc.pid, "start")
             left = [e for e in start_entries(m["id"]) if e[2] in (a.pid, b.pid)]
-            if left:
+            # A connect not shown, or an entry left: was it the kernel's
+            # (README, Known gaps)?
+            if left or not all(for_conn(events(bg.out, ts, lp), r)
+                               for r in want):
                 unseen = states.established_unseen(witness, want)
                 left = [e for e in left if int.from_bytes(e[0], "little")
                         not in unseen.values()]
