@@ -473,6 +473,7 @@ def test_options_live(live, ns, case):
                 run(ns.argv(["ss", "-tanpie"])).stdout[-3000:])
         finally:
             evs, err = stop_and_parse(bg, timestamp=ts, lport=lp)
+    assert len(unseen) < len(want), unseen
     assert left == [], "entries left: %r; %s\n%s\nevents %r" % (
         left, why, err, evs)
     for r in recs:

@@ -122,7 +122,7 @@ struct trace {
 	int64_t wall_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int skipped_fd;		/* the BPF "skipped" counter */
 	uint64_t skipped;	/* its value when last reported */
-	int unseen_fd;		/* tracepoint method: "unseen", else -1 */
+	int unseen_fd;		/* tracepoint method: "unseen", else < 0 */
 	uint64_t unseen;	/* its value when last reported */
 	struct text json;	/* -j: the line being built */
 };

@@ -210,14 +210,17 @@ class EstablishWitness:
             self.map_fd = fd
             self.fds.append(fd)
             i = _insn
+            # The kernel reuses a freed socket's address at once: a
+            # socket's key goes when it enters SYN_SENT (a new connect).
             prog = [
                 i(0xbf, 6, 1),                  # r6 = ctx
-                i(0x79, 2, 6, 8),               # r2 = args[1]: oldstate
-                i(0x55, 2, 0, 14, 2),           # != TCP_SYN_SENT: out
-                i(0x79, 2, 6, 16),              # r2 = args[2]: newstate
-                i(0x55, 2, 0, 12, 1),           # != TCP_ESTABLISHED: out
                 i(0x79, 2, 6, 0),               # r2 = args[0]: sk
                 i(0x7b, 10, 2, -8),             # key
+                i(0x79, 3, 6, 16),              # r3 = args[2]: newstate
+                i(0x15, 3, 0, 14, 2),           # TCP_SYN_SENT: forget
+                i(0x79, 2, 6, 8),               # r2 = args[1]: oldstate
+                i(0x55, 2, 0, 17, 2),           # != TCP_SYN_SENT: out
+                i(0x55, 3, 0, 16, 1),           # != TCP_ESTABLISHED: out
                 i(0x85, 0, 0, 0, 5),            # bpf_ktime_get_ns()
                 i(0x7b, 10, 0, -16),            # value
                 i(0x18, 1, 1, 0, fd), i(0),     # r1 = the map
@@ -225,6 +228,10 @@ class EstablishWitness:
                 i(0xbf, 3, 10), i(0x07, 3, 0, 0, -16),
                 i(0xb7, 4, 0, 0, 0),            # BPF_ANY
                 i(0x85, 0, 0, 0, 2),            # bpf_map_update_elem()
+                i(0x05, 0, 0, 5, 0),            # out
+                i(0x18, 1, 1, 0, fd), i(0),     # forget: r1 = the map
+                i(0xbf, 2, 10), i(0x07, 2, 0, 0, -8),
+                i(0x85, 0, 0, 0, 3),            # bpf_map_delete_elem()
                 i(0xb7, 0, 0, 0, 0),            # out: return 0
                 i(0x95)]
             code = b"".join(prog)

@@ -364,8 +364,8 @@ class StateTrace:
         for r in recs:
             for line in self.lines([r["lport"]]):
                 m = re.search(r"skaddr=0x([0-9a-f]+) .* oldstate=0x2 \(2\) "
-                              r"newstate=0x1 \(1\) sport=0x%x " % r["lport"],
-                              line)
+                              r"newstate=0x1 \(1\) sport=0x%x \(\d+\) "
+                              r"dport=0x%x " % (r["lport"], r["dport"]), line)
                 if m and not witness.seen(int(m.group(1), 16)):
                     out[r["lport"]] = int(m.group(1), 16)
         return out
