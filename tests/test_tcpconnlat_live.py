@@ -389,13 +389,10 @@ def test_unseen_end_is_forgotten_and_counted(live):
             port = c.getsockname()[1]
             rec = wait_for_event(bg, lambda e: e["lport"] == port, lport=True)
             assert len(rec) == 1, rec
-            sks = {int(m.group(1), 16) for m in (
-                re.search(r"skaddr=0x([0-9a-f]+) .* oldstate=0x2 \(2\) "
-                          r"newstate=0x1 \(1\) sport=0x%x " % port, line)
-                for line in states.lines([port])) if m}
+            sks = states.established_sks(port, lis.getsockname()[1])
             if not sks:
                 skip_or_fail("tracefs shows no skaddr (no options/fields)")
-            sk = sks.pop()
+            sk = sks[0]
             m = map_by_name(bg.proc.pid, "start")
             value = struct.pack("=QI16sI", monotonic_ns(), os.getpid(),
                                 b"unseen-end", os.getpid())

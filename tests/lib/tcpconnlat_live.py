@@ -354,6 +354,15 @@ class StateTrace:
         return [line for line in lines if line in mine or any(
             sk + " " in line for sk in socks)]
 
+    def established_sks(self, lport, dport):
+        """The addresses (skaddr) of the sockets from local port lport to
+        dport whose SYN_SENT -> ESTABLISHED this trace recorded; empty
+        where tracefs has no options/fields."""
+        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x2 \(2\) newstate=0x1 "
+               r"\(1\) sport=0x%x \(\d+\) dport=0x%x " % (lport, dport))
+        return [int(m.group(1), 16) for m in
+                (re.search(pat, line) for line in self.lines([lport])) if m]
+
     def established_unseen(self, witness, recs):
         """{local port: sk} of the connects of recs whose SYN_SENT ->
         ESTABLISHED this trace recorded (with skaddr) but for which the
@@ -362,12 +371,9 @@ class StateTrace:
         (README, Known gaps)."""
         out = {}
         for r in recs:
-            for line in self.lines([r["lport"]]):
-                m = re.search(r"skaddr=0x([0-9a-f]+) .* oldstate=0x2 \(2\) "
-                              r"newstate=0x1 \(1\) sport=0x%x \(\d+\) "
-                              r"dport=0x%x " % (r["lport"], r["dport"]), line)
-                if m and not witness.seen(int(m.group(1), 16)):
-                    out[r["lport"]] = int(m.group(1), 16)
+            for sk in self.established_sks(r["lport"], r["dport"]):
+                if not witness.seen(sk):
+                    out[r["lport"]] = sk
         return out
 
     def close(self):
