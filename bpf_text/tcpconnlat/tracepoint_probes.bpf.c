@@ -21,9 +21,11 @@
 // socket's addresses. So it goes when the socket leaves ESTABLISHED, and
 // is counted here for user space to report (tools/tcpconnlat.c). By the
 // first program only: a lookup per socket leaving ESTABLISHED is the cost
-// (every connection, ours or not), and for an entry to stay, the kernel
-// must both skip the completion and have the first program skip the
-// leaving (nested in its own run).
+// (every connection, ours or not). Should the first program skip that
+// leaving too (nested in its own run), the entry goes when a socket gets
+// its address by being accepted (LISTEN -> SYN_RECV, the first change of
+// an accepted socket, before it can complete): no accepted socket has a
+// start of its own, and a connect's start overwrites the entry anyway.
 BPF_ARRAY(unseen, u64, 1);
 
 // starts: whether this program records starts too (one program does).
@@ -47,7 +49,8 @@ static inline int on_state_change(struct bpf_raw_tracepoint_args *ctx,
         return 0;
 #endif
     }
-    if (oldstate == TCP_ESTABLISHED) {
+    if (oldstate == TCP_ESTABLISHED ||
+        (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)) {
         if (starts && start.lookup(&sk) && start.delete(&sk) == 0)
             unseen.atomic_increment(0);
         return 0;

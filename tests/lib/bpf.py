@@ -110,6 +110,11 @@ def map_update(ref, key, value, *flags):
             *["%02x" % b for b in value], *flags)
 
 
+def map_delete(ref, key):
+    """Delete one entry (key: bytes) of the map ref, as map_update names it."""
+    bpftool("map", "delete", *ref, "key", "hex", *["%02x" % b for b in key])
+
+
 def map_entries(map_id):
     """[(key bytes, value bytes)] of a hash map."""
     def raw(v):

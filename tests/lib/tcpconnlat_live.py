@@ -363,6 +363,14 @@ class StateTrace:
         return [int(m.group(1), 16) for m in
                 (re.search(pat, line) for line in self.lines([lport])) if m]
 
+    def accepted_sks(self, lport, dport):
+        """The addresses of the sockets a listener on lport accepted from
+        dport (their LISTEN -> SYN_RECV); empty as established_sks."""
+        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0xa \(10\) newstate=0x3 "
+               r"\(3\) sport=0x%x \(\d+\) dport=0x%x " % (lport, dport))
+        return [int(m.group(1), 16) for m in
+                (re.search(pat, line) for line in self.lines([lport])) if m]
+
     def established_unseen(self, witness, recs):
         """{local port: sk} of the connects of recs whose SYN_SENT ->
         ESTABLISHED this trace recorded (with skaddr) but for which the
