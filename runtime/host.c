@@ -178,16 +178,33 @@ static char *slurp(const char *path, size_t max)
 	return buf;
 }
 
+bool host_lockdown_in_force(const char *lockdown)
+{
+	const char *s = lockdown ? strchr(lockdown, '[') : NULL;
+
+	return s && strncmp(s, "[none]", strlen("[none]"));
+}
+
 static bool preempts(void)
 {
-	char *sched, *cmdline, *config, path[128];
+	char *lock, *sched = NULL, *cmdline, *config, path[128];
 	struct utsname u;
 	bool r;
 
 	if (uname(&u) || host_preempt_rt())
 		return true;
 	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-	sched = slurp("/sys/kernel/debug/sched/preempt", 256);
+	/*
+	 * debugfs only where it decides (PREEMPT_DYNAMIC), and not under
+	 * lockdown, which refuses its writable files with a notice in the
+	 * kernel log (where securityfs is not mounted the mode is unknown:
+	 * then it is tried, and a refusal is only that notice).
+	 */
+	lock = slurp("/sys/kernel/security/lockdown", 128);
+	if (has_word(u.version, "PREEMPT_DYNAMIC") &&
+	    !host_lockdown_in_force(lock ? lock + 1 : NULL))
+		sched = slurp("/sys/kernel/debug/sched/preempt", 256);
+	free(lock);
 	cmdline = slurp("/proc/cmdline", 4096);
 	config = slurp(path, 1 << 20);
 	r = host_model_preempts(u.version, sched ? sched + 1 : NULL,

@@ -48,6 +48,12 @@ bool host_model_preempts(const char *version, const char *sched_preempt,
 			 const char *cmdline, const char *config);
 
 /*
+ * Whether /sys/kernel/security/lockdown's text (NULL when unreadable)
+ * shows a mode in force: "none [integrity] confidentiality".
+ */
+bool host_lockdown_in_force(const char *lockdown);
+
+/*
  * Mark in cpus[0..max) the CPUs of /sys/devices/system/cpu/WHICH
  * ("online", "possible": a list such as "0-3,8-11"). 0, or a negative
  * errno (-EINVAL when it names none below max).

@@ -5,7 +5,8 @@
  * the count cache's pages with atomic instructions, as they can be
  * preempted there. And of host_model_preempts(): which kernels preempt a
  * task in the kernel, where the two fentry programs of a pair can both be
- * mid-run, so their skipped runs are reported.
+ * mid-run, so their skipped runs are reported. And of
+ * host_lockdown_in_force(): whether debugfs is left alone.
  */
 #include <stdio.h>
 
@@ -63,6 +64,12 @@ int main(void)
 				   "\nCONFIG_PREEMPT_NONE=y\n"));
 	CHECK(host_model_preempts(DYN, NULL, NULL, FULL));
 	CHECK(host_model_preempts(DYN, NULL, NULL, NULL));
+	/* Lockdown, as securityfs shows it (debugfs is not read then). */
+	CHECK(!host_lockdown_in_force("[none] integrity confidentiality\n"));
+	CHECK(host_lockdown_in_force("none [integrity] confidentiality\n"));
+	CHECK(host_lockdown_in_force("none integrity [confidentiality]\n"));
+	CHECK(!host_lockdown_in_force(NULL));
+	CHECK(!host_lockdown_in_force(""));
 	/* This host's files, read (under make SANITIZE=1 and valgrind too). */
 	printf("test_host: this kernel preempts: %d\n", host_preempts());
 	return unit_done("test_host");
