@@ -187,7 +187,7 @@ bool host_lockdown_in_force(const char *lockdown)
 
 static bool preempts(void)
 {
-	char *lock, *sched = NULL, *cmdline, *config, path[128];
+	char *sched = NULL, *cmdline, *config, path[128];
 	struct utsname u;
 	bool r;
 
@@ -200,11 +200,13 @@ static bool preempts(void)
 	 * kernel log (where securityfs is not mounted the mode is unknown:
 	 * then it is tried, and a refusal is only that notice).
 	 */
-	lock = slurp("/sys/kernel/security/lockdown", 128);
-	if (has_word(u.version, "PREEMPT_DYNAMIC") &&
-	    !host_lockdown_in_force(lock ? lock + 1 : NULL))
-		sched = slurp("/sys/kernel/debug/sched/preempt", 256);
-	free(lock);
+	if (has_word(u.version, "PREEMPT_DYNAMIC")) {
+		char *lock = slurp("/sys/kernel/security/lockdown", 128);
+
+		if (!host_lockdown_in_force(lock ? lock + 1 : NULL))
+			sched = slurp("/sys/kernel/debug/sched/preempt", 256);
+		free(lock);
+	}
 	cmdline = slurp("/proc/cmdline", 4096);
 	config = slurp(path, 1 << 20);
 	r = host_model_preempts(u.version, sched ? sched + 1 : NULL,

@@ -41,8 +41,10 @@ bool host_preempts(void);
 /*
  * The decision of host_preempts(), from the version string (uname -v),
  * /sys/kernel/debug/sched/preempt, /proc/cmdline and /boot/config-R as
- * read (each NULL when unreadable). With PREEMPT_DYNAMIC the model in
- * force is debugfs's, else preempt= at boot, else the build's default.
+ * read (each NULL when unreadable; debugfs's also when not read: not
+ * PREEMPT_DYNAMIC, or lockdown in force). With PREEMPT_DYNAMIC the model
+ * in force is debugfs's, else preempt= at boot, else the build's default.
+ * Under lockdown a model changed at run time through debugfs is not seen.
  */
 bool host_model_preempts(const char *version, const char *sched_preempt,
 			 const char *cmdline, const char *config);

@@ -22,11 +22,21 @@
 // is counted here for user space to report (tools/tcpconnlat.c). By the
 // first program only: a lookup per socket leaving ESTABLISHED is the cost
 // (every connection, ours or not). Should the first program skip that
-// leaving too (nested in its own run), the entry goes when a socket gets
-// its address by being accepted (LISTEN -> SYN_RECV, the first change of
-// an accepted socket, before it can complete): no accepted socket has a
-// start of its own, and a connect's start overwrites the entry anyway.
+// leaving too (nested in its own run), the entry goes when a socket next
+// gets the address, before it can complete: when it is accepted
+// (LISTEN -> SYN_RECV, an accepted socket's first change; by both
+// programs, as a handshake's last step often comes in a softirq that
+// could land in the first one's run) or connects (-> SYN_SENT, before
+// -p or -4/-6 can pass over the connect; in the connecting task, where
+// nothing of ours runs, so the first program sees it).
 BPF_ARRAY(unseen, u64, 1);
+
+// Drop a start entry left at sk's address, counted (see unseen).
+static inline void forget_unseen(struct sock *sk)
+{
+    if (start.lookup(&sk) && start.delete(&sk) == 0)
+        unseen.atomic_increment(0);
+}
 
 // starts: whether this program records starts too (one program does).
 static inline int on_state_change(struct bpf_raw_tracepoint_args *ctx,
@@ -49,14 +59,21 @@ static inline int on_state_change(struct bpf_raw_tracepoint_args *ctx,
         return 0;
 #endif
     }
-    if (oldstate == TCP_ESTABLISHED ||
-        (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)) {
-        if (starts && start.lookup(&sk) && start.delete(&sk) == 0)
-            unseen.atomic_increment(0);
+    if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
+        forget_unseen(sk);
         return 0;
     }
+    if (!starts)
+        return 0;
+    if (oldstate == TCP_ESTABLISHED) {
+        forget_unseen(sk);
+        return 0;
+    }
+    if (newstate != TCP_SYN_SENT)
+        return 0;
+    forget_unseen(sk);
     // Not MPTCP's or SCTP's own sockets, which pass through SYN_SENT too.
-    if (!starts || newstate != TCP_SYN_SENT || !SK_IS_TCP(sk))
+    if (!SK_IS_TCP(sk))
         return 0;
     return record_start(sk);
 }

@@ -365,9 +365,11 @@ class StateTrace:
 
     def accepted_sks(self, lport, dport):
         """The addresses of the sockets a listener on lport accepted from
-        dport (their LISTEN -> SYN_RECV); empty as established_sks."""
-        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0xa \(10\) newstate=0x3 "
-               r"\(3\) sport=0x%x \(\d+\) dport=0x%x " % (lport, dport))
+        dport, by their SYN_RECV -> ESTABLISHED (their LISTEN -> SYN_RECV
+        shows the listener's ports before Linux 6.15); empty as
+        established_sks."""
+        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x3 \(3\) newstate=0x1 "
+               r"\(1\) sport=0x%x \(\d+\) dport=0x%x " % (lport, dport))
         return [int(m.group(1), 16) for m in
                 (re.search(pat, line) for line in self.lines([lport])) if m]
 
