@@ -28,8 +28,8 @@ from lib.require import need, skip_or_fail
 from lib.tcpconnlat_live import (
     HEADER, check_event, client, client_bg, drop_all_syns, drop_first_syns,
     events, finish, for_conn, header, monotonic_ns, read_json_line,
-    reject_icmp, set_start_ts, shown_comm, start_entries, StateTrace,
-    tool, wait_for_all, wait_for_event)
+    reject_icmp, set_start_ts, shown_comm, start_entries, start_entry_at,
+    StateTrace, tool, wait_for_all, wait_for_event)
 from lib.wait import wait_until
 
 
@@ -400,10 +400,9 @@ def test_unseen_end_is_forgotten_and_counted(live):
             key = struct.pack("=Q", sk)
             map_update(("id", str(m["id"])), key,
                        value.ljust(m["bytes_value"], b"\0"), "any")
-            assert [e for e in start_entries(m["id"]) if e[0] == key]
+            assert start_entry_at(m["id"], key)
             c.close()
-            gone = wait_until(lambda: not [e for e in start_entries(m["id"])
-                                           if e[0] == key], 5)
+            gone = wait_until(lambda: not start_entry_at(m["id"], key), 5)
             bg.read_for(1.5)
         finally:
             evs, err = stop_and_parse(bg, lport=True)
@@ -471,14 +470,14 @@ def test_stale_entry_is_not_the_next_sockets_start(live, how):
                     break
                 # Another socket got the address: not the case made here.
                 # If the tool forgot the entry for it, that counts too.
-                if [e for e in start_entries(m["id"]) if e[0] == key]:
+                if start_entry_at(m["id"], key):
                     map_delete(ref, key)
                 else:
                     unseen += 1
                 for s in (s1, c1):
                     s.close()
             bg.read_for(1.5)
-            left = [e for e in start_entries(m["id"]) if e[0] == key]
+            left = start_entry_at(m["id"], key)
         finally:
             os.sched_setaffinity(0, cpus)
             evs, err = stop_and_parse(bg, lport=True)

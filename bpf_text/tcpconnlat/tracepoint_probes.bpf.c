@@ -31,7 +31,9 @@
 // nothing of ours runs, so the first program sees it).
 BPF_ARRAY(unseen, u64, 1);
 
-// Drop a start entry left at sk's address, counted (see unseen).
+// Drop a start entry left at sk's address, counted (see unseen). A
+// lookup first: nearly always there is none, and a lookup takes no lock
+// where a delete takes the bucket's.
 static inline void forget_unseen(struct sock *sk)
 {
     if (start.lookup(&sk) && start.delete(&sk) == 0)

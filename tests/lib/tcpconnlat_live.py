@@ -297,6 +297,12 @@ def start_entries(map_id, pid=None):
     return ents
 
 
+def start_entry_at(map_id, key):
+    """Whether the start map holds an entry for key (a socket address,
+    packed)."""
+    return any(e[0] == key for e in start_entries(map_id))
+
+
 def set_start_ts(map_id, key, value_ts, old_value):
     """Overwrite the ts of one start entry."""
     new = struct.pack("<Q", value_ts) + old_value[8:]
@@ -354,24 +360,26 @@ class StateTrace:
         return [line for line in lines if line in mine or any(
             sk + " " in line for sk in socks)]
 
-    def established_sks(self, lport, dport):
-        """The addresses (skaddr) of the sockets from local port lport to
-        dport whose SYN_SENT -> ESTABLISHED this trace recorded; empty
-        where tracefs has no options/fields."""
-        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x2 \(2\) newstate=0x1 "
-               r"\(1\) sport=0x%x \(\d+\) dport=0x%x " % (lport, dport))
+    def _changed_sks(self, old, new, sport, dport):
+        """The addresses (skaddr) of the sockets from local port sport to
+        dport whose change old -> new (TCP_* numbers) this trace recorded;
+        empty where tracefs has no options/fields."""
+        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x%x \(%d\) newstate=0x%x "
+               r"\(%d\) sport=0x%x \(\d+\) dport=0x%x " %
+               (old, old, new, new, sport, dport))
         return [int(m.group(1), 16) for m in
-                (re.search(pat, line) for line in self.lines([lport])) if m]
+                (re.search(pat, line) for line in self.lines([sport])) if m]
+
+    def established_sks(self, lport, dport):
+        """The sockets from lport to dport whose SYN_SENT -> ESTABLISHED
+        this trace recorded (see _changed_sks)."""
+        return self._changed_sks(2, 1, lport, dport)
 
     def accepted_sks(self, lport, dport):
-        """The addresses of the sockets a listener on lport accepted from
-        dport, by their SYN_RECV -> ESTABLISHED (their LISTEN -> SYN_RECV
-        shows the listener's ports before Linux 6.15); empty as
-        established_sks."""
-        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x3 \(3\) newstate=0x1 "
-               r"\(1\) sport=0x%x \(\d+\) dport=0x%x " % (lport, dport))
-        return [int(m.group(1), 16) for m in
-                (re.search(pat, line) for line in self.lines([lport])) if m]
+        """The sockets a listener on lport accepted from dport, by their
+        SYN_RECV -> ESTABLISHED (their LISTEN -> SYN_RECV shows the
+        listener's ports before Linux 6.15; see _changed_sks)."""
+        return self._changed_sks(3, 1, lport, dport)
 
     def established_unseen(self, witness, recs):
         """{local port: sk} of the connects of recs whose SYN_SENT ->
