@@ -1,20 +1,23 @@
 """tcpconnlat --failed against ground truth: each way a connect fails,
 made for real in a network namespace, shows the error connect() returned
 to the client (tests/connlat_client.py) as RESULT, a LAT inside the
-client's own timing, and leaves nothing in the start map.
+client's own timing, and leaves nothing in the start map. The one
+exception: a connect whose end the kernel ran no BPF program for at all
+(seen on the test VM, README Known gaps), shown by a witness program of
+the test's own that missed it too.
 """
 import json
 
 import pytest
 
-from lib.bpf import map_by_name
+from lib.bpf import ConnectEndWitness, map_by_name
 from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
 from lib.tcpconnlat_live import (
     FAILED_HEADER, check_event, check_record, client, drop_all_syns, events,
-    header, json_tool, records_for, reject_icmp, start_entries, tool,
-    wait_for_records)
+    StateTrace, header, json_tool, records_for, reject_icmp, start_entries,
+    tool, wait_for_records)
 from lib.wait import wait_until
 
 
@@ -22,6 +25,34 @@ from lib.wait import wait_until
 def ns():
     with Netns() as n:
         yield n
+
+
+@pytest.fixture
+def ends():
+    """unseen(recs): {local port: sk} of the connects of recs whose end the
+    kernel ran no BPF program for (StateTrace.unseen_ends), kept for the
+    whole test."""
+    with ConnectEndWitness() as witness, StateTrace() as states:
+        yield lambda recs: states.unseen_ends(witness, recs)
+
+
+def excused(unseen, recs, left):
+    """The entries of left not of an unseen connect's socket; fails when
+    every connect of recs went unseen (the witness cannot see either)."""
+    assert len(unseen) < len(recs), unseen
+    for r in recs:
+        if r["lport"] in unseen:
+            print("not shown, as the kernel ran no BPF program for its "
+                  "end: %r" % r)
+    return [e for e in left
+            if int.from_bytes(e[0], "little") not in unseen.values()]
+
+
+def quiet(err, unseen):
+    """Whether stderr holds nothing, or only the count of the unseen
+    connects (their entries go when the next socket gets the address)."""
+    return err == "" or bool(unseen) and all(
+        "connects completed unseen" in line for line in err.splitlines())
 
 
 def failed_tool(args=()):
@@ -41,16 +72,23 @@ def wait_lines(bg, recs, timeout=30):
                all(lines_for(bg, r) for r in recs), timeout, step=0)
 
 
-def run_failing(ns, bg, tolerance=None, **kw):
+def run_failing(ns, bg, ends, tolerance=None, **kw):
     """Client connects that fail; each has one line with its RESULT and a
     LAT inside the client's timing (within tolerance of it, if given);
-    then the start map holds nothing of the client's."""
+    then the start map holds nothing of the client's. Returns the
+    client's records and the unseen ones (see ends)."""
     m = map_by_name(bg.proc.pid, "start")
     recs = client(ns, timeout=60, **kw)
     wait_lines(bg, recs)
     left = start_entries(m["id"], pid=recs[0]["pid"])
+    unseen = {}
+    if left or not all(lines_for(bg, r) for r in recs):
+        unseen = ends(recs)
+    left = excused(unseen, recs, left)
     for rec in recs:
         mine = lines_for(bg, rec)
+        if not mine and rec["lport"] in unseen:
+            continue
         assert len(mine) == 1, (rec, bg.out)
         check_event(mine[0], rec, lport=True)
         assert mine[0]["result"] == rec["result"], (mine, rec)
@@ -58,18 +96,20 @@ def run_failing(ns, bg, tolerance=None, **kw):
             assert abs(mine[0]["lat"] - rec["ms"]) <= tolerance * rec["ms"], \
                 (mine, rec)
     assert left == [], "entries left behind: %r" % left
-    return recs
+    return recs, unseen
 
 
 @pytest.mark.parametrize("family", [4, 6])
-def test_refused_by_reset(live, ns, family):
+def test_refused_by_reset(live, ns, ends, family):
     """Nothing listening: a reset, ECONNREFUSED."""
     bg = failed_tool()
+    unseen = {}
     try:
-        recs = run_failing(ns, bg, family=family, port=5001, count=3)
+        recs, unseen = run_failing(ns, bg, ends, family=family, port=5001,
+                                   count=3)
     finally:
         rc, out, err = bg.stop()
-    assert rc == 0 and err == "", err
+    assert rc == 0 and quiet(err, unseen), err
     assert header(lport=True, failed=True) in out.split("\n")
     assert all(r["result"] == "ECONNREFUSED" for r in recs)
 
@@ -84,7 +124,7 @@ ICMP = {    # nft's icmpx kind: what connect() returns, IPv4 / IPv6
 
 @pytest.mark.parametrize("family", [4, 6])
 @pytest.mark.parametrize("kind", sorted(ICMP))
-def test_refused_by_icmp(live, ns, kind, family):
+def test_refused_by_icmp(live, ns, ends, kind, family):
     """A firewall's reject with an ICMP error: its errno as RESULT. A
     blocking connect(): on IPv4 loopback the first ICMP error comes while
     connect() still holds the socket (a soft error, README.md), the one
@@ -92,8 +132,8 @@ def test_refused_by_icmp(live, ns, kind, family):
     ns.nft(reject_icmp(5001, kind))
     bg = failed_tool()
     try:
-        recs = run_failing(ns, bg, family=family, port=5001, count=2,
-                           blocking=True)
+        recs, _ = run_failing(ns, bg, ends, family=family, port=5001,
+                              count=2, blocking=True)
     finally:
         rc, out, err = bg.stop()
     assert rc == 0, err
@@ -101,7 +141,7 @@ def test_refused_by_icmp(live, ns, kind, family):
     assert all(r["result"] == want for r in recs), recs
 
 
-def test_timed_out(live, ns):
+def test_timed_out(live, ns, ends):
     """SYNs dropped, TCP_SYNCNT 1: ETIMEDOUT after the retry (about 3 s),
     LAT within 3% of the client's; under duration_ms 500 a refused
     connect (fast) is left out, the timed-out one shown."""
@@ -110,8 +150,11 @@ def test_timed_out(live, ns):
     try:
         m = map_by_name(bg.proc.pid, "start")
         refused = client(ns, port=5001)
-        recs = run_failing(ns, bg, tolerance=0.03, port=5002, syncnt=1)
+        recs, _ = run_failing(ns, bg, ends, tolerance=0.03, port=5002,
+                              syncnt=1)
         left = start_entries(m["id"], pid=refused[0]["pid"])
+        if left:
+            left = excused(ends(refused + recs), refused + recs, left)
     finally:
         rc, out, err = bg.stop()
     assert rc == 0, err
@@ -121,31 +164,32 @@ def test_timed_out(live, ns):
 
 
 @pytest.mark.parametrize("family", [4, 6])
-def test_given_up(live, ns, family):
+def test_given_up(live, ns, ends, family):
     """A nonblocking connect closed in SYN_SENT after 0.3 s: aborted, LAT
     the time to the close."""
     ns.nft(drop_all_syns(5002))
     bg = failed_tool()
     try:
-        recs = run_failing(ns, bg, tolerance=0.05, mode="giveup",
-                           family=family, port=5002, count=2, hold=0.3)
+        recs, _ = run_failing(ns, bg, ends, tolerance=0.05, mode="giveup",
+                              family=family, port=5002, count=2, hold=0.3)
     finally:
         rc, out, err = bg.stop()
     assert rc == 0, err
     assert all(r["result"] == "aborted" and r["ms"] >= 300 for r in recs)
 
 
-def test_ok_connects_say_ok(live, ns):
+def test_ok_connects_say_ok(live, ns, ends):
     """A completed connect shows RESULT ok."""
     bg = failed_tool()
     try:
-        recs = run_failing(ns, bg, port=5000, listen=True, count=2)
+        recs, _ = run_failing(ns, bg, ends, port=5000, listen=True,
+                              count=2)
     finally:
         bg.stop()
     assert all(r["result"] == "ok" for r in recs)
 
 
-def test_json_result(live, ns):
+def test_json_result(live, ns, ends):
     """-j --failed: the same in a "result" field, for each kind."""
     ns.nft(reject_icmp(5003, "host-unreachable") + drop_all_syns(5002)
            .replace("table inet connlat", "table inet connlat_drop"))
@@ -165,8 +209,14 @@ def test_json_result(live, ns):
     objs = [json.loads(l) for l in out.split("\n")[:-1]]
     assert [r["result"] for r in recs] == [
         "ok", "ECONNREFUSED", "EHOSTUNREACH", "ETIMEDOUT", "aborted"]
+    unseen = {}
+    if left or not all(records_for(objs, r) for r in recs):
+        unseen = ends(recs)
+    left = excused(unseen, recs, left)
     for rec in recs:
         mine = records_for(objs, rec)
+        if not mine and rec["lport"] in unseen:
+            continue
         assert len(mine) == 1, (rec, objs)
         check_record(mine[0], rec, failed=True)
     assert left == []

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lib.bpf import EstablishWitness
+from lib.bpf import ConnectEndWitness
 from lib.netns import Netns
 from lib.tcpconnlat_live import (
     StateTrace, check_record, client, drop_first_syns, header, json_records,
@@ -76,7 +76,7 @@ def test_json_slow_connect_latency(live, ns, family):
     own timing of connect(), within the text test's 3%."""
     ns.nft(drop_first_syns(5000))
     why, unseen = "", {}
-    with StateTrace() as states, EstablishWitness() as witness:
+    with ConnectEndWitness() as witness, StateTrace() as states:
         bg = json_tool(["-6" if family == 6 else "-4"])
         try:
             recs = client(ns, family=family, port=5000, listen=True, count=2)
@@ -86,7 +86,7 @@ def test_json_slow_connect_latency(live, ns, family):
             # ESTABLISHED came, and whether the programs skipped runs.
             if not all(records_for(json_records(bg.out), r) for r in recs):
                 why = flake_diagnostics(bg.proc.pid, recs, states)
-                unseen = states.established_unseen(witness, recs)
+                unseen = states.unseen_ends(witness, recs)
         finally:
             objs, err = stop_json(bg)
     assert len(unseen) < len(recs), unseen

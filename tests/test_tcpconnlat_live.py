@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from lib.bpf import (EstablishWitness, held_bpf_ids, held_bpf_shown,
+from lib.bpf import (ConnectEndWitness, held_bpf_ids, held_bpf_shown,
                      map_by_name, map_delete, map_update, still_present)
 from lib.netns import Netns
 from lib.paths import TCPCONNLAT
@@ -158,13 +158,13 @@ def test_slow_connect_latency(live, ns, family):
     agree with the client's own timing of connect()."""
     ns.nft(drop_first_syns(5000))
     why, unseen = "", {}
-    with StateTrace() as states, EstablishWitness() as witness:
+    with ConnectEndWitness() as witness, StateTrace() as states:
         bg = tool(["-L"])
         try:
             recs = client(ns, family=family, port=5000, listen=True, count=2)
             wait_for_all(bg, recs, lport=True)
             why = slow_connect_diagnostics(bg, recs, states)
-            unseen = states.established_unseen(witness, recs) if why else {}
+            unseen = states.unseen_ends(witness, recs) if why else {}
         finally:
             evs, err = stop_and_parse(bg, lport=True)
     assert len(unseen) < len(recs), unseen
@@ -511,8 +511,8 @@ def test_options_live(live, ns, case):
     ns.nft(drop_first_syns(6000))           # port 6000: slow connects
     plan = "4:6001,6:6001" + (",4:6000,6:6000" if dur else "")
     unseen = {}
-    with tempfile.TemporaryDirectory() as d, StateTrace() as states, \
-            EstablishWitness() as witness:
+    with tempfile.TemporaryDirectory() as d, ConnectEndWitness() as witness, \
+            StateTrace() as states:
         go = os.path.join(d, "go")
         a = client_bg(ns, plan=plan, listen=True, comm=b"client-a".hex(),
                       start_file=go)
@@ -541,7 +541,7 @@ def test_options_live(live, ns, case):
             # (README, Known gaps)?
             if left or not all(for_conn(events(bg.out, ts, lp), r)
                                for r in want):
-                unseen = states.established_unseen(witness, want)
+                unseen = states.unseen_ends(witness, want)
                 left = [e for e in left if int.from_bytes(e[0], "little")
                         not in unseen.values()]
             # A rare failure (one entry of client-a, once, with the second

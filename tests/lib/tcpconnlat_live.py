@@ -362,11 +362,12 @@ class StateTrace:
 
     def _changed_sks(self, old, new, sport, dport):
         """The addresses (skaddr) of the sockets from local port sport to
-        dport whose change old -> new (TCP_* numbers) this trace recorded;
-        empty where tracefs has no options/fields."""
-        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x%x \(%d\) newstate=0x%x "
-               r"\(%d\) sport=0x%x \(\d+\) dport=0x%x " %
-               (old, old, new, new, sport, dport))
+        dport whose change old -> new (TCP_* numbers; new None: any) this
+        trace recorded; empty where tracefs has no options/fields."""
+        to = r"0x[0-9a-f]+ \(\d+\)" if new is None else r"0x%x \(%d\)" % (
+            new, new)
+        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x%x \(%d\) newstate=%s "
+               r"sport=0x%x \(\d+\) dport=0x%x " % (old, old, to, sport, dport))
         return [int(m.group(1), 16) for m in
                 (re.search(pat, line) for line in self.lines([sport])) if m]
 
@@ -381,16 +382,22 @@ class StateTrace:
         listener's ports before Linux 6.15; see _changed_sks)."""
         return self._changed_sks(3, 1, lport, dport)
 
-    def established_unseen(self, witness, recs):
-        """{local port: sk} of the connects of recs whose SYN_SENT ->
-        ESTABLISHED this trace recorded (with skaddr) but for which the
-        kernel ran no BPF program: witness, a lib.bpf.EstablishWitness
-        attached all along, missed it too. No tool can report those
-        (README, Known gaps)."""
+    def _ends_at(self, sk):
+        """How many changes out of SYN_SENT this trace recorded at sk."""
+        with open(os.path.join(self.dir, "trace")) as f:
+            return sum(1 for line in f if "skaddr=0x%x " % sk in line and
+                       " oldstate=0x2 (2) " in line)
+
+    def unseen_ends(self, witness, recs):
+        """{local port: sk} of the connects of recs whose end (SYN_SENT ->
+        anything) this trace recorded (with skaddr) but for which the
+        kernel ran no BPF program: witness, a lib.bpf.ConnectEndWitness
+        attached before this trace, counted fewer ends at sk than this
+        trace did. No tool can report those (README, Known gaps)."""
         out = {}
         for r in recs:
-            for sk in self.established_sks(r["lport"], r["dport"]):
-                if not witness.seen(sk):
+            for sk in self._changed_sks(2, None, r["lport"], r["dport"]):
+                if witness.ends(sk) < self._ends_at(sk):
                     out[r["lport"]] = sk
         return out
 
