@@ -30,6 +30,15 @@ def live():
         skip_or_fail("live BPF tests need root")
 
 
+@pytest.fixture
+def ends():
+    """tcpconnlat tests: unseen(recs), for the whole test (see
+    lib.tcpconnlat_live.connect_ends)."""
+    from lib.tcpconnlat_live import connect_ends
+    with connect_ends() as unseen:
+        yield unseen
+
+
 @pytest.fixture(scope="session")
 def san_build():
     """make SANITIZE=1: AddressSanitizer + UBSan binaries in build-san/."""

