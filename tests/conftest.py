@@ -32,11 +32,13 @@ def live():
 
 @pytest.fixture
 def ends():
-    """tcpconnlat tests: unseen(recs), for the whole test (see
-    lib.tcpconnlat_live.connect_ends)."""
-    from lib.tcpconnlat_live import connect_ends
-    with connect_ends() as unseen:
-        yield unseen
+    """tcpconnlat tests: a lib.tcpconnlat_live.ConnectEnds for the whole
+    test (it needs tracefs)."""
+    from lib.tcpconnlat_live import ConnectEnds, StateTrace
+    if not os.path.isdir(os.path.join(StateTrace.TRACEFS, "instances")):
+        skip_or_fail("no tracefs at %s" % StateTrace.TRACEFS)
+    with ConnectEnds() as e:
+        yield e
 
 
 @pytest.fixture(scope="session")

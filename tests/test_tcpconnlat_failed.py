@@ -15,9 +15,9 @@ from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
 from lib.tcpconnlat_live import (
-    FAILED_HEADER, check_event, check_record, client, drop_all_syns, events,
-    excused, header, json_tool, records_for, reject_icmp, start_entries,
-    tool, wait_for_records)
+    FAILED_HEADER, check_event, check_record, client, conn, drop_all_syns,
+    events, excused, header, json_tool, records_for, reject_icmp,
+    start_entries, tool, wait_for_records)
 from lib.wait import wait_until
 
 
@@ -31,7 +31,7 @@ def quiet(err, unseen):
     """Whether stderr holds nothing, or only the count of the unseen
     connects (their entries go when the next socket gets the address)."""
     return err == "" or bool(unseen) and all(
-        "connects completed unseen" in line for line in err.splitlines())
+        "connects ended unseen" in line for line in err.splitlines())
 
 
 def failed_tool(args=()):
@@ -60,13 +60,10 @@ def run_failing(ns, bg, ends, tolerance=None, **kw):
     recs = client(ns, timeout=60, **kw)
     wait_lines(bg, recs)
     left = start_entries(m["id"], pid=recs[0]["pid"])
-    unseen = {}
-    if left or not all(lines_for(bg, r) for r in recs):
-        unseen = ends(recs)
-    left = excused(unseen, recs, left)
+    unseen, left = ends.judge(recs, lambda r: lines_for(bg, r), left)
     for rec in recs:
         mine = lines_for(bg, rec)
-        if not mine and rec["lport"] in unseen:
+        if not mine and conn(rec) in unseen:
             continue
         assert len(mine) == 1, (rec, bg.out)
         check_event(mine[0], rec, lport=True)
@@ -190,13 +187,10 @@ def test_json_result(live, ns, ends):
     objs = [json.loads(l) for l in out.split("\n")[:-1]]
     assert [r["result"] for r in recs] == [
         "ok", "ECONNREFUSED", "EHOSTUNREACH", "ETIMEDOUT", "aborted"]
-    unseen = {}
-    if left or not all(records_for(objs, r) for r in recs):
-        unseen = ends(recs)
-    left = excused(unseen, recs, left)
+    unseen, left = ends.judge(recs, lambda r: records_for(objs, r), left)
     for rec in recs:
         mine = records_for(objs, rec)
-        if not mine and rec["lport"] in unseen:
+        if not mine and conn(rec) in unseen:
             continue
         assert len(mine) == 1, (rec, objs)
         check_record(mine[0], rec, failed=True)

@@ -294,7 +294,7 @@ static void report_skipped(struct events *ev)
 		p_warn("skipped %llu connects whose start time is later than their end (the clock went backwards)",
 		       (unsigned long long)n);
 	if ((n = counter_growth(tr->unseen_fd, &tr->unseen)))
-		p_warn("%llu connects completed unseen (the kernel ran no program of this tool for their end): not shown",
+		p_warn("%llu connects ended unseen (the kernel ran no program of this tool for their end): not shown",
 		       (unsigned long long)n);
 }
 

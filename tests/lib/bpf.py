@@ -189,6 +189,7 @@ def raw_tp_test_run(prog_id, args):
 # --- a witness of the test's own on a tracepoint -----------------------------
 
 _BPF_MAP_CREATE, _BPF_MAP_LOOKUP_ELEM, _BPF_PROG_LOAD = 0, 1, 5
+_BPF_MAP_GET_NEXT_KEY = 4
 _BPF_RAW_TRACEPOINT_OPEN = 17
 _BPF_MAP_TYPE_HASH, _BPF_PROG_TYPE_RAW_TRACEPOINT = 1, 17
 
@@ -198,15 +199,34 @@ def _insn(op, dst=0, src=0, off=0, imm=0):
     return struct.pack("<BBhi", op, (src << 4) | dst, off, imm)
 
 
+@functools.lru_cache(maxsize=None)
+def inet_sport_offset():
+    """inet_sport's offset in struct inet_sock (which begins with struct
+    sock), from the kernel's BTF."""
+    need("bpftool")
+    out = run(["bpftool", "btf", "dump", "file",
+               "/sys/kernel/btf/vmlinux"]).stdout
+    inside = False
+    for line in out.split("\n"):
+        if not line.startswith("\t"):
+            inside = "STRUCT 'inet_sock' size=" in line
+        elif inside and line.startswith("\t'inet_sport' "):
+            return int(line.split("bits_offset=")[1].split()[0]) // 8
+    raise AssertionError("no inet_sock.inet_sport in the kernel's BTF")
+
+
 class ConnectEndWitness:
     """A raw tracepoint program of the test's own, apart from the tool, on
-    sock:inet_sock_set_state: it counts, per socket address, the changes
-    out of SYN_SENT (a connect's end: ESTABLISHED, or CLOSE when it
-    fails). For telling a connect the tool missed from one whose end the
-    kernel ran no BPF program for at all (seen on the test VM: README,
-    Known gaps), which no tool can report. The kernel reuses a freed
-    socket's address at once, so ends(sk) counts every socket's at sk
-    since attach; StateTrace.unseen_ends() compares it with ftrace's."""
+    sock:inet_sock_set_state: it counts a connect's ends, as the tool sees
+    them: changes out of SYN_SENT but to SYN_RECV (ESTABLISHED, or CLOSE
+    when it fails), and out of SYN_RECV (a simultaneous open's end), per
+    socket address and ports. For telling a
+    connect the tool missed from one whose end the kernel ran no BPF
+    program for at all (seen on the test VM: README, Known gaps), which no
+    tool can report. StateTrace.unseen_ends() compares ends() with
+    ftrace's count of the same changes."""
+
+    MAX = 65536
 
     def __init__(self):
         import ctypes
@@ -214,27 +234,44 @@ class ConnectEndWitness:
         self.fds = []
         try:
             fd, _ = _bpf(_BPF_MAP_CREATE, struct.pack(
-                "=IIIII", _BPF_MAP_TYPE_HASH, 8, 8, 65536, 0).ljust(72, b"\0"))
+                "=IIIII", _BPF_MAP_TYPE_HASH, 16, 8, self.MAX, 0)
+                .ljust(72, b"\0"))
             self.map_fd = fd
             self.fds.append(fd)
             i = _insn
+            sport = inet_sport_offset()
+            # The key on the stack at -16: sk, inet_sport and skc_dport (as
+            # in memory: network order), 4 bytes of zeros. Not skc_num: a
+            # close has zeroed it by the time the tracepoint fires.
             prog = [
                 i(0xbf, 6, 1),                  # r6 = ctx
-                i(0x79, 2, 6, 0),               # r2 = args[0]: sk
-                i(0x7b, 10, 2, -8),             # key
                 i(0x79, 2, 6, 8),               # r2 = args[1]: oldstate
-                i(0x55, 2, 0, 18, 2),           # != TCP_SYN_SENT: out
+                i(0x15, 2, 0, 3, 3),            # TCP_SYN_RECV: count
+                i(0x55, 2, 0, 35, 2),           # not TCP_SYN_SENT: out
+                i(0x79, 3, 6, 16),              # r3 = args[2]: newstate
+                i(0x15, 3, 0, 33, 3),           # to TCP_SYN_RECV: out
+                i(0x79, 7, 6, 0),               # count: r7 = args[0]: sk
+                i(0x7b, 10, 7, -16),            # key.sk
+                i(0x7a, 10, 0, -8, 0),          # key.ports, pad = 0
+                i(0xbf, 1, 10), i(0x07, 1, 0, 0, -8),
+                i(0xb7, 2, 0, 0, 2),
+                i(0xbf, 3, 7), i(0x07, 3, 0, 0, sport),
+                i(0x85, 0, 0, 0, 113),          # bpf_probe_read_kernel()
+                i(0xbf, 1, 10), i(0x07, 1, 0, 0, -6),
+                i(0xb7, 2, 0, 0, 2),
+                i(0xbf, 3, 7), i(0x07, 3, 0, 0, 12),    # skc_dport
+                i(0x85, 0, 0, 0, 113),          # bpf_probe_read_kernel()
                 i(0x18, 1, 1, 0, fd), i(0),     # r1 = the map
-                i(0xbf, 2, 10), i(0x07, 2, 0, 0, -8),
+                i(0xbf, 2, 10), i(0x07, 2, 0, 0, -16),
                 i(0x85, 0, 0, 0, 1),            # bpf_map_lookup_elem()
                 i(0x15, 0, 0, 3, 0),            # none yet: new
                 i(0xb7, 1, 0, 0, 1),
                 i(0xdb, 0, 1, 0, 0),            # lock *(u64 *)r0 += 1
                 i(0x05, 0, 0, 9, 0),            # out
-                i(0x7a, 10, 0, -16, 1),         # new: value 1
+                i(0x7a, 10, 0, -24, 1),         # new: value 1
                 i(0x18, 1, 1, 0, fd), i(0),     # r1 = the map
-                i(0xbf, 2, 10), i(0x07, 2, 0, 0, -8),
-                i(0xbf, 3, 10), i(0x07, 3, 0, 0, -16),
+                i(0xbf, 2, 10), i(0x07, 2, 0, 0, -16),
+                i(0xbf, 3, 10), i(0x07, 3, 0, 0, -24),
                 i(0xb7, 4, 0, 0, 0),            # BPF_ANY
                 i(0x85, 0, 0, 0, 2),            # bpf_map_update_elem()
                 i(0xb7, 0, 0, 0, 0),            # out: return 0
@@ -248,6 +285,7 @@ class ConnectEndWitness:
                                ctypes.addressof(self._keep[1]), 0, 0, 0, 0, 0,
                                b"test_witness")
             pfd, _ = _bpf(_BPF_PROG_LOAD, attr.ljust(128, b"\0"))
+            self.prog_fd = pfd
             self.fds.append(pfd)
             lfd, _ = _bpf(_BPF_RAW_TRACEPOINT_OPEN, struct.pack(
                 "=QI4x", ctypes.addressof(self._keep[2]), pfd))
@@ -256,11 +294,19 @@ class ConnectEndWitness:
             self.close()
             raise
 
-    def ends(self, sk):
-        """How many changes out of SYN_SENT the program ran for at sk."""
+    @staticmethod
+    def key(sk, lport, dport):
+        """The map's key for socket address sk with these ports."""
+        import struct
+        return (struct.pack("=Q", sk) + lport.to_bytes(2, "big") +
+                dport.to_bytes(2, "big") + bytes(4))
+
+    def ends(self, sk, lport, dport):
+        """How many ends (see the class) the program ran for at sk with
+        these ports."""
         import ctypes
         import struct
-        key = ctypes.create_string_buffer(struct.pack("=Q", sk), 8)
+        key = ctypes.create_string_buffer(self.key(sk, lport, dport), 16)
         val = ctypes.create_string_buffer(8)
         try:
             _bpf(_BPF_MAP_LOOKUP_ELEM, struct.pack(
@@ -271,6 +317,32 @@ class ConnectEndWitness:
                 return 0
             raise
         return struct.unpack("=Q", val.raw)[0]
+
+    def missed_any(self):
+        """Whether the program itself may have missed an end: the kernel
+        skipped a run of it (recursion_misses: an end that came in an
+        interrupt while it ran on that CPU), or its map is full (an update
+        failed)."""
+        import ctypes
+        import struct
+        with open("/proc/self/fdinfo/%d" % self.prog_fd) as f:
+            info = dict(line.split(":", 1) for line in f if ":" in line)
+        if int(info.get("recursion_misses", "0")):
+            return True
+        key, nxt = ctypes.create_string_buffer(16), ctypes.create_string_buffer(16)
+        n, first = 0, True
+        while n < self.MAX:
+            try:
+                _bpf(_BPF_MAP_GET_NEXT_KEY, struct.pack(
+                    "=I4xQQ", self.map_fd,
+                    0 if first else ctypes.addressof(key),
+                    ctypes.addressof(nxt)))
+            except OSError as e:
+                if e.errno == errno.ENOENT:
+                    return False
+                raise
+            key.raw, first, n = nxt.raw, False, n + 1
+        return True
 
     def close(self):
         for fd in reversed(self.fds):

@@ -6,7 +6,6 @@ slow, refused or unanswered (for a lib.netns.Netns); the ground-truth client
 All traffic stays inside network namespaces (on their loopback).
 """
 import codecs
-import contextlib
 import datetime
 import json
 import os
@@ -383,23 +382,39 @@ class StateTrace:
         listener's ports before Linux 6.15; see _changed_sks)."""
         return self._changed_sks(3, 1, lport, dport)
 
-    def _ends_at(self, sk):
-        """How many changes out of SYN_SENT this trace recorded at sk."""
+    CHANGE = re.compile(
+        r"skaddr=0x([0-9a-f]+) .* oldstate=0x[0-9a-f]+ \((\d+)\) "
+        r"newstate=0x[0-9a-f]+ \((\d+)\) sport=0x[0-9a-f]+ \((\d+)\) "
+        r"dport=0x[0-9a-f]+ \((\d+)\) ")
+
+    def _ends_at(self, sk, lport, dport):
+        """How many of a connect's ends (lib.bpf.ConnectEndWitness's) this
+        trace recorded at sk with these ports."""
+        n = 0
         with open(os.path.join(self.dir, "trace")) as f:
-            return sum(1 for line in f if "skaddr=0x%x " % sk in line and
-                       " oldstate=0x2 (2) " in line)
+            for line in f:
+                m = self.CHANGE.search(line)
+                if m and (int(m.group(1), 16), int(m.group(4)),
+                          int(m.group(5))) == (sk, lport, dport):
+                    old, new = int(m.group(2)), int(m.group(3))
+                    n += old == 3 or old == 2 and new != 3
+        return n
 
     def unseen_ends(self, witness, recs):
-        """{local port: sk} of the connects of recs whose end (SYN_SENT ->
-        anything) this trace recorded (with skaddr) but for which the
-        kernel ran no BPF program: witness, a lib.bpf.ConnectEndWitness
-        attached before this trace, counted fewer ends at sk than this
-        trace did. No tool can report those (README, Known gaps)."""
+        """{(lport, dport): sk} of the connects of recs (see conn) whose end
+        this trace recorded (with skaddr) but the kernel ran no BPF program
+        for: witness, a lib.bpf.ConnectEndWitness attached before this
+        trace, counted fewer ends at sk with the connect's ports than this
+        trace did (read first), and missed none itself. No tool can report
+        those (README, Known gaps)."""
         out = {}
         for r in recs:
-            for sk in self._changed_sks(2, None, r["lport"], r["dport"]):
-                if witness.ends(sk) < self._ends_at(sk):
-                    out[r["lport"]] = sk
+            for sk in self._changed_sks(2, None, *conn(r)):
+                traced = self._ends_at(sk, *conn(r))
+                if witness.ends(sk, *conn(r)) < traced:
+                    out[conn(r)] = sk
+        if out and witness.missed_any():
+            return {}
         return out
 
     def close(self):
@@ -416,24 +431,60 @@ class StateTrace:
         self.close()
 
 
-@contextlib.contextmanager
-def connect_ends():
-    """Yields unseen(recs): {local port: sk} of the connects of recs made
-    inside whose end the kernel ran no BPF program for (README, Known
-    gaps): a ConnectEndWitness, attached first, counted fewer ends at the
-    socket's address than a StateTrace did (StateTrace.unseen_ends)."""
-    with ConnectEndWitness() as witness, StateTrace() as states:
-        yield lambda recs: states.unseen_ends(witness, recs)
+def conn(rec):
+    """A client connect's (local port, destination port)."""
+    return rec["lport"], rec["dport"]
+
+
+class ConnectEnds:
+    """unseen(recs) for the connects made while open: {(lport, dport): sk}
+    of those whose end the kernel ran no BPF program for (README, Known
+    gaps): a ConnectEndWitness, attached first, counted fewer of its
+    ends than the StateTrace (states) did (StateTrace.unseen_ends)."""
+
+    def __init__(self):
+        self.witness = ConnectEndWitness()
+        try:
+            self.states = StateTrace()
+        except BaseException:
+            self.witness.close()
+            raise
+
+    def __call__(self, recs):
+        return self.states.unseen_ends(self.witness, recs)
+
+    def judge(self, recs, shown, left):
+        """(unseen, left): the connects of recs whose end the kernel ran no
+        program for, asked only when one is not shown (shown(rec) false)
+        or left holds start entries; and left less those connects'
+        entries (see excused)."""
+        unseen = {}
+        if left or not all(shown(r) for r in recs):
+            unseen = self(recs)
+        return unseen, excused(unseen, recs, left)
+
+    def close(self):
+        self.states.close()
+        self.witness.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def excused(unseen, recs, left):
-    """The start entries of left not of an unseen connect's socket (see
-    connect_ends); fails when every connect of recs went unseen (then
-    nothing of the tool was shown to work)."""
+    """The start entries of left but those of an unseen connect (see
+    ConnectEnds): its socket's address and its process's. Fails when every
+    connect of recs went unseen (then nothing of the tool was shown to
+    work)."""
     assert len(unseen) < len(recs), unseen
+    gone = set()
     for r in recs:
-        if r["lport"] in unseen:
+        if conn(r) in unseen:
             print("not shown, as the kernel ran no BPF program for its "
                   "end: %r" % r)
+            gone.add((unseen[conn(r)], r["pid"]))
     return [e for e in left
-            if int.from_bytes(e[0], "little") not in unseen.values()]
+            if (int.from_bytes(e[0], "little"), e[2]) not in gone]
