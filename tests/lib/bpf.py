@@ -295,6 +295,12 @@ class ConnectEndWitness:
             raise
 
     @staticmethod
+    def is_end(old, new):
+        """Whether the change old -> new (TCP_* numbers) is an end that
+        the program counts (the rule its first six instructions apply)."""
+        return old == 3 or old == 2 and new != 3
+
+    @staticmethod
     def key(sk, lport, dport):
         """The map's key for socket address sk with these ports."""
         import struct

@@ -360,16 +360,27 @@ class StateTrace:
         return [line for line in lines if line in mine or any(
             sk + " " in line for sk in socks)]
 
-    def _changed_sks(self, old, new, sport, dport):
+    CHANGE = re.compile(
+        r"skaddr=0x([0-9a-f]+) .* oldstate=0x[0-9a-f]+ \((\d+)\) "
+        r"newstate=0x[0-9a-f]+ \((\d+)\) sport=0x[0-9a-f]+ \((\d+)\) "
+        r"dport=0x[0-9a-f]+ \((\d+)\) ")
+
+    def changes(self):
+        """Every change recorded, as (sk, old, new, sport, dport) (TCP_*
+        numbers, ports in host order); none where tracefs has no
+        options/fields (no skaddr)."""
+        with open(os.path.join(self.dir, "trace")) as f:
+            found = [self.CHANGE.search(line) for line in f]
+        return [(int(m.group(1), 16),) + tuple(int(g) for g in m.groups()[1:])
+                for m in found if m]
+
+    def _changed_sks(self, old, new, sport, dport, changes=None):
         """The addresses (skaddr) of the sockets from local port sport to
-        dport whose change old -> new (TCP_* numbers; new None: any) this
-        trace recorded; empty where tracefs has no options/fields."""
-        to = r"0x[0-9a-f]+ \(\d+\)" if new is None else r"0x%x \(%d\)" % (
-            new, new)
-        pat = (r"skaddr=0x([0-9a-f]+) .* oldstate=0x%x \(%d\) newstate=%s "
-               r"sport=0x%x \(\d+\) dport=0x%x " % (old, old, to, sport, dport))
-        return [int(m.group(1), 16) for m in
-                (re.search(pat, line) for line in self.lines([sport])) if m]
+        dport whose change old -> new (new None: any) this trace recorded
+        (of changes, if given)."""
+        return [sk for sk, o, n, sp, dp in
+                (self.changes() if changes is None else changes)
+                if (o, sp, dp) == (old, sport, dport) and new in (None, n)]
 
     def established_sks(self, lport, dport):
         """The sockets from lport to dport whose SYN_SENT -> ESTABLISHED
@@ -382,35 +393,20 @@ class StateTrace:
         listener's ports before Linux 6.15; see _changed_sks)."""
         return self._changed_sks(3, 1, lport, dport)
 
-    CHANGE = re.compile(
-        r"skaddr=0x([0-9a-f]+) .* oldstate=0x[0-9a-f]+ \((\d+)\) "
-        r"newstate=0x[0-9a-f]+ \((\d+)\) sport=0x[0-9a-f]+ \((\d+)\) "
-        r"dport=0x[0-9a-f]+ \((\d+)\) ")
-
-    def _ends_at(self, sk, lport, dport):
-        """How many of a connect's ends (lib.bpf.ConnectEndWitness's) this
-        trace recorded at sk with these ports."""
-        n = 0
-        with open(os.path.join(self.dir, "trace")) as f:
-            for line in f:
-                m = self.CHANGE.search(line)
-                if m and (int(m.group(1), 16), int(m.group(4)),
-                          int(m.group(5))) == (sk, lport, dport):
-                    old, new = int(m.group(2)), int(m.group(3))
-                    n += old == 3 or old == 2 and new != 3
-        return n
-
     def unseen_ends(self, witness, recs):
         """{(lport, dport): sk} of the connects of recs (see conn) whose end
         this trace recorded (with skaddr) but the kernel ran no BPF program
         for: witness, a lib.bpf.ConnectEndWitness attached before this
-        trace, counted fewer ends at sk with the connect's ports than this
-        trace did (read first), and missed none itself. No tool can report
-        those (README, Known gaps)."""
+        trace, counted fewer ends (ConnectEndWitness.is_end) at sk with the
+        connect's ports than this trace did (read first), and missed none
+        itself. No tool can report those (README, Known gaps)."""
+        changes = self.changes()
         out = {}
         for r in recs:
-            for sk in self._changed_sks(2, None, *conn(r)):
-                traced = self._ends_at(sk, *conn(r))
+            for sk in self._changed_sks(2, None, *conn(r), changes=changes):
+                traced = sum(ConnectEndWitness.is_end(o, n)
+                             for s, o, n, sp, dp in changes
+                             if (s, sp, dp) == (sk,) + conn(r))
                 if witness.ends(sk, *conn(r)) < traced:
                     out[conn(r)] = sk
         if out and witness.missed_any():
