@@ -7,7 +7,9 @@ timing of connect() in ms, and the result ("ok" or an errno name).
 Modes (--mode):
   connect   COUNT blocking connects to HOST:PORT (a listener on HOST:PORT is
             opened here first with --listen, so the peer needs no helper);
-            or with --plan "4:5000,6:5001", one connect per family:port
+            or with --plan "4:5000,6:5001", one connect per family:port;
+            with --uring through io_uring (then "comm" is the COMM of the
+            thread the kernel connects in: an io-wq worker's for async)
   abandon   COUNT nonblocking connects that are closed while still in
             SYN_SENT (run where SYNs to PORT are dropped); one summary line
   giveup    COUNT nonblocking connects, each closed after HOLD seconds
@@ -32,6 +34,7 @@ import threading
 import time
 
 from lib.comm import get_comm, set_comm
+from lib.uring import Ring
 from lib.wait import wait_until
 
 
@@ -65,7 +68,15 @@ def one_connect(a, comm):
             s.settimeout(a.timeout)
         t0 = time.perf_counter_ns()
         try:
-            s.connect((a.host, a.port))
+            if a.uring:
+                ring = Ring()
+                try:
+                    ring.connect(s, a.host, a.port,
+                                 force_async=a.uring == "async")
+                finally:
+                    ring.close()
+            else:
+                s.connect((a.host, a.port))
             result = "ok"
         except OSError as e:
             result = errno.errorcode.get(e.errno, str(e.errno)) \
@@ -76,6 +87,9 @@ def one_connect(a, comm):
                          struct.pack("ii", 1, 0))
     finally:
         s.close()
+    if a.uring == "async":
+        # An io-wq worker of this process connects (lib.uring).
+        comm = b"iou-wrk-%d" % threading.get_native_id()
     emit({"pid": os.getpid(), "tid": threading.get_native_id(),
           "comm": comm.hex(), "family": a.family, "saddr": saddr,
           "lport": lport, "daddr": a.host, "dport": a.port,
@@ -227,6 +241,9 @@ def main():
                    help="run on this CPU only")
     p.add_argument("--step-files", action="store_true",
                    help="before connect N > 0, wait for START_FILE.N")
+    p.add_argument("--uring", choices=["inline", "async"], default=None,
+                   help="connect through io_uring (connect mode): in the "
+                   "task, or by an io-wq worker (IOSQE_ASYNC)")
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("--start-file", default=None,
                    help="wait until this file exists before connecting")

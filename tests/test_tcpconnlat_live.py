@@ -82,12 +82,13 @@ def ns():
         yield n
 
 
-@pytest.mark.parametrize("family", [4, 6])
-def test_fast_connects(live, ns, family):
+def assert_connects_shown(ns, **client_kw):
+    """tcpconnlat -L while the client makes connects to its own listener:
+    each one line, every field right, nothing on stderr. Returns the
+    client's records."""
     bg = tool(["-L"])
     try:
-        recs = client(ns, family=family, port=5000, listen=True, count=5,
-                      comm=b"fast-conn".hex())
+        recs = client(ns, port=5000, listen=True, **client_kw)
         wait_for_all(bg, recs, lport=True)
     finally:
         evs, err = stop_and_parse(bg, lport=True)
@@ -97,6 +98,13 @@ def test_fast_connects(live, ns, family):
         mine = for_conn(evs, rec)
         assert len(mine) == 1, (rec, mine)
         check_event(mine[0], rec, lport=True)
+    return recs
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_fast_connects(live, ns, family):
+    assert_connects_shown(ns, family=family, count=5,
+                          comm=b"fast-conn".hex())
 
 
 def test_ipv4_mapped_ipv6(live, ns):
@@ -207,6 +215,20 @@ def test_connect_from_thread(live, ns):
             assert len(mine) == 1, rec
             check_event(mine[0], rec, lport=True)
     assert all(e["pid"] == proc.pid for e in evs_pid)
+
+
+@pytest.mark.parametrize("how", ["inline", "async"])
+@pytest.mark.parametrize("family", [4, 6])
+def test_io_uring_connects(live, ns, family, how):
+    """Connects through io_uring (IORING_OP_CONNECT): made in the task,
+    shown as any connect; with IOSQE_ASYNC an io-wq worker of the process
+    connects: PID the process's, COMM the worker's (iou-wrk-<tid>), as
+    the original shows it."""
+    recs = assert_connects_shown(ns, family=family, count=3,
+                                 comm=b"uring-conn".hex(), uring=how)
+    for rec in recs:
+        assert bytes.fromhex(rec["comm"]) == (
+            b"uring-conn" if how == "inline" else b"iou-wrk-%d" % rec["tid"])
 
 
 def test_pid_filter_is_not_thread_id(live, ns):

@@ -73,6 +73,16 @@ the names stay within tcptop's 12-character COMM column. Pair kinds:
   short     {"kind": "short", "fam": 4, "count": K, "size": N}
             K connections one after the other: connect, send N, close
             (client first: no port is used twice).
+  uring     {"kind": "uring", "io": IO, "conns": [{"fam": 4, "c2s": N,
+             "s2c": M, "chunk": C}]}
+            one connection after the other, as sendfile, but every byte
+            through io_uring (tests/lib/uring.py), each side one ring:
+            IO "inline" (IORING_OP_SEND, IORING_OP_RECV), "zerocopy"
+            (IORING_OP_SEND_ZC), "async" (IOSQE_ASYNC: io-wq workers),
+            "sqpoll" (the ring's SQPOLL thread); or "msg_zerocopy":
+            send(MSG_ZEROCOPY) and recv() without io_uring. Each socket's
+            record lists in "comms" the COMMs its bytes may show under
+            (where the kernel runs the requests: lib.uring).
 
 For sizes that are multiples of 1024 every count tcptop sees is a multiple
 of 1024 too (rpc with messages up to 32 KiB: one segment, one recv chunk),
@@ -96,6 +106,7 @@ import time
 import traceback
 
 from lib.comm import get_comm, set_comm
+from lib.uring import Ring
 
 TCP_INFO_STATE_CLOSE = 7
 TCP_INFO_STATE_CLOSE_WAIT = 8
@@ -117,6 +128,7 @@ class Counted:
         self.nsend = self.nrecv = 0
         self.pid = os.getpid()
         self.comm = get_comm().decode("utf-8", "surrogateescape")
+        self.comms = None       # where else its bytes may show (uring)
         local, peer = sock.getsockname(), sock.getpeername()
         self.fam = 6 if sock.family == socket.AF_INET6 else 4
         self.laddr, self.lport = local[0], local[1]
@@ -151,12 +163,15 @@ class Counted:
         self.recv_calls = []
 
     def record(self):
-        return {"role": self.role, "conn": self.conn, "pid": self.pid,
-                "comm": self.comm, "fam": self.fam, "laddr": self.laddr,
-                "lport": self.lport, "raddr": self.raddr,
-                "rport": self.rport, "sent": self.sent, "recv": self.recv,
-                "first_recvs": self.recv_calls, "nsend": self.nsend,
-                "nrecv": self.nrecv}
+        rec = {"role": self.role, "conn": self.conn, "pid": self.pid,
+               "comm": self.comm, "fam": self.fam, "laddr": self.laddr,
+               "lport": self.lport, "raddr": self.raddr,
+               "rport": self.rport, "sent": self.sent, "recv": self.recv,
+               "first_recvs": self.recv_calls, "nsend": self.nsend,
+               "nrecv": self.nrecv}
+        if self.comms:
+            rec["comms"] = self.comms
+        return rec
 
 
 def filler(n):
@@ -710,7 +725,107 @@ def short_server(pair, listeners, deadline):
     return out
 
 
+# ------------------------------------------------------------------- uring
+
+SO_ZEROCOPY = 60
+MSG_ZEROCOPY = 0x4000000
+
+
+class UringIO:
+    """One side's sends and receives for the "uring" kind (IO: see the
+    module's docstring); counted into a Counted."""
+
+    def __init__(self, io):
+        self.io = io
+        self.ring = None if io == "msg_zerocopy" else \
+            Ring(sqpoll=io == "sqpoll")
+
+    def comms(self, cs):
+        tid = threading.get_native_id()
+        return {"async": [cs.comm, "iou-wrk-%d" % tid],
+                "sqpoll": ["iou-sqp-%d" % tid]}.get(self.io, [cs.comm])
+
+    def send(self, cs, n, chunk):
+        data = filler(min(n, chunk))
+        if self.io == "msg_zerocopy":
+            cs.sock.setsockopt(socket.SOL_SOCKET, SO_ZEROCOPY, 1)
+        while n:
+            part = data[:min(n, chunk)]
+            if self.ring:
+                k = self.ring.send(cs.sock, part,
+                                   zerocopy=self.io == "zerocopy",
+                                   force_async=self.io == "async")
+            else:
+                k = cs.sock.send(part, MSG_ZEROCOPY)
+                self.drain_notifications(cs.sock)
+            cs.sent += k
+            cs.nsend += 1
+            n -= k
+
+    @staticmethod
+    def drain_notifications(sock):
+        """MSG_ZEROCOPY's completions, from the error queue: left there,
+        they hold socket memory until sends fail with ENOBUFS."""
+        while True:
+            try:
+                sock.recvmsg(0, 256, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+
+    def recv(self, cs, n, chunk):
+        buf = bytearray(chunk)
+        while n:
+            if self.ring:
+                k = self.ring.recv(cs.sock, min(n, chunk),
+                                   force_async=self.io == "async")
+            else:
+                k = cs.sock.recv_into(buf, min(n, chunk))
+            if k == 0:
+                raise ConnectionError("EOF with %d bytes to come" % n)
+            cs._got(k)
+            n -= k
+
+    def close(self):
+        if self.ring:
+            self.ring.close()
+
+
+def uring_client(pair, ports, deadline):
+    out, io = [], UringIO(pair["io"])
+    try:
+        for i, c in enumerate(pair["conns"]):
+            s = connect(c["fam"], ports[c["fam"]])
+            cs = Counted(s, "client", i)
+            cs.comms = io.comms(cs)
+            io.send(cs, c["c2s"], c["chunk"])
+            io.recv(cs, c["s2c"], c["chunk"])
+            s.close()
+            out.append(cs)
+    finally:
+        io.close()
+    return out
+
+
+def uring_server(pair, listeners, deadline):
+    out, io = [], UringIO(pair["io"])
+    try:
+        for i, c in enumerate(pair["conns"]):
+            s = accept(listeners[c["fam"]], deadline)
+            cs = Counted(s, "server", i)
+            cs.comms = io.comms(cs)
+            io.recv(cs, c["c2s"], c["chunk"])
+            io.send(cs, c["s2c"], c["chunk"])
+            if s.recv(1) != b"":
+                raise ConnectionError("unexpected data")
+            s.close()
+            out.append(cs)
+    finally:
+        io.close()
+    return out
+
+
 KINDS = {
+    "uring": (uring_server, uring_client),
     "exchange": (exchange_server, exchange_client),
     "rpc": (rpc_server, rpc_client),
     "sendfile": (sendfile_server, sendfile_client),

@@ -30,7 +30,9 @@ def cases_plan(tag):
     3: one blocking MSG_WAITALL read over several segments (bcc 5352);
     4: reads after the peer closed; 5: connections established before the
     tool started; 6: the same, their replies taken by splice(2) once 64 KiB
-    is queued (the first read after the start is a large chunk)."""
+    is queued (the first read after the start is a large chunk); 7 and 8:
+    io_uring in the task (IORING_OP_SEND, then SEND_ZC; IORING_OP_RECV);
+    9: send(MSG_ZEROCOPY)."""
     waitall = [{"size": 64 * KiB, "chunks": [16 * KiB] * 4, "pause": 0.05,
                 "reply": 2 * KiB + 1023},
                {"size": 48 * KiB + 1023,
@@ -67,7 +69,13 @@ def cases_plan(tag):
          "pre": [{"size": 16 * KiB + 3, "reply": 70 * KiB + 5}],
          "msgs": [{"size": 8 * KiB, "reply": 200 * KiB + 1023},
                   {"size": 4 * KiB + 1023, "reply": 3 * KiB}],
-         "rounds": 2, "read": "splice", "queued": True}]}
+         "rounds": 2, "read": "splice", "queued": True}] + [
+        {"kind": "uring", "io": io, "conns": [
+            {"fam": 4, "c2s": 100 * KiB + 1023, "s2c": 50 * KiB,
+             "chunk": 64 * KiB},
+            {"fam": 6, "c2s": 20 * KiB, "s2c": 70 * KiB + 1023,
+             "chunk": 10000}]}
+        for io in ("inline", "zerocopy", "msg_zerocopy")]}
 
 
 def lossless_plan(tag):
@@ -187,6 +195,14 @@ def test_connection_before_start(run):
 
 def test_connection_before_start_spliced(run):
     check(run, [6])
+
+
+def test_io_uring(run):
+    check(run, [7, 8])
+
+
+def test_msg_zerocopy_sends(run):
+    check(run, [9])
 
 
 def test_whole_run_exact(run):
