@@ -73,6 +73,13 @@ the names stay within tcptop's 12-character COMM column. Pair kinds:
   short     {"kind": "short", "fam": 4, "count": K, "size": N}
             K connections one after the other: connect, send N, close
             (client first: no port is used twice).
+  urgent    {"kind": "urgent", "conns": [{"fam": 4, "before": N,
+             "after": M}], "inline": false}
+            one connection after the other: the client sends N bytes, one
+            urgent byte (send(MSG_OOB)), then M bytes, and waits for the
+            server's close. The server reads the N bytes (a read stops at
+            the urgent mark), the urgent byte with recv(MSG_OOB), then the
+            M bytes; with "inline" (SO_OOBINLINE) all N + 1 + M in line.
   uring     {"kind": "uring", "io": IO, "conns": [{"fam": 4, "c2s": N,
              "s2c": M, "chunk": C}]}
             one connection after the other, as sendfile, but every byte
@@ -176,6 +183,21 @@ class Counted:
 
 def filler(n):
     return bytes(range(256)) * (n // 256) + bytes(range(n % 256))
+
+
+def read_exactly(cs, n, buf):
+    """Read n bytes from a Counted socket, at most len(buf) a call."""
+    while n:
+        k = cs.recv_into(buf, min(n, len(buf)))
+        if k == 0:
+            raise ConnectionError("EOF with %d bytes to come" % n)
+        n -= k
+
+
+def expect_eof(sock):
+    """Wait for the peer's close, which must come after all its data."""
+    if sock.recv(1) != b"":
+        raise ConnectionError("unexpected data")
 
 
 def tcp_state(sock):
@@ -632,8 +654,7 @@ def sendfile_server(pair, listeners, deadline):
         splice_in(cs, c["c2s"], c["chunk"])
         spool.sendfile(cs, c["s2c"], c["chunk"])
         # Wait for the client's close so no byte is left in flight.
-        if s.recv(1) != b"":
-            raise ConnectionError("unexpected data")
+        expect_eof(s)
         s.close()
         out.append(cs)
     return out
@@ -712,14 +733,50 @@ def short_server(pair, listeners, deadline):
     for i in range(pair["count"]):
         s = accept(ls, deadline)
         cs = Counted(s, "server", i)
-        got = 0
-        while got < pair["size"]:
-            n = cs.recv_into(memoryview(buf)[got:], pair["size"] - got)
-            if not n:
-                raise ConnectionError("short read")
-            got += n
-        if s.recv(1) != b"":
-            raise ConnectionError("unexpected data")
+        read_exactly(cs, pair["size"], buf)
+        expect_eof(s)
+        s.close()
+        out.append(cs)
+    return out
+
+
+# ------------------------------------------------------------------ urgent
+
+def urgent_client(pair, ports, deadline):
+    out = []
+    for i, c in enumerate(pair["conns"]):
+        s = connect(c["fam"], ports[c["fam"]])
+        cs = Counted(s, "client", i)
+        cs.sendall(filler(c["before"]))
+        if cs.send(b"!", socket.MSG_OOB) != 1:
+            raise ConnectionError("urgent byte not sent")
+        cs.sendall(filler(c["after"]))
+        expect_eof(s)
+        s.close()
+        out.append(cs)
+    return out
+
+
+def urgent_server(pair, listeners, deadline):
+    out, buf = [], bytearray(16 * 1024)
+    for i, c in enumerate(pair["conns"]):
+        s = accept(listeners[c["fam"]], deadline)
+        cs = Counted(s, "server", i)
+        if pair.get("inline"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+            read_exactly(cs, c["before"] + 1 + c["after"], buf)
+        else:
+            read_exactly(cs, c["before"], buf)
+            # EAGAIN or EINVAL until the urgent byte itself has come.
+            while True:
+                try:
+                    cs._got(len(s.recv(1, socket.MSG_OOB)))
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)
+            read_exactly(cs, c["after"], buf)
         s.close()
         out.append(cs)
     return out
@@ -815,8 +872,7 @@ def uring_server(pair, listeners, deadline):
             cs.comms = io.comms(cs)
             io.recv(cs, c["c2s"], c["chunk"])
             io.send(cs, c["s2c"], c["chunk"])
-            if s.recv(1) != b"":
-                raise ConnectionError("unexpected data")
+            expect_eof(s)
             s.close()
             out.append(cs)
     finally:
@@ -825,6 +881,7 @@ def uring_server(pair, listeners, deadline):
 
 
 KINDS = {
+    "urgent": (urgent_server, urgent_client),
     "uring": (uring_server, uring_client),
     "exchange": (exchange_server, exchange_client),
     "rpc": (rpc_server, rpc_client),

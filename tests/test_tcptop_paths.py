@@ -1,20 +1,20 @@
-"""tcptop against ground truth for traffic that does not go through
-send()/recv() in the task itself: io_uring (inline, zerocopy sends,
-io-wq workers, an SQPOLL thread) and MSG_ZEROCOPY sends.
+"""tcptop against ground truth for the less common ways bytes move:
+io_uring (inline, zerocopy sends, io-wq workers, an SQPOLL thread),
+MSG_ZEROCOPY sends, and urgent data.
 
 The same design as test_tcptop_json.py (one long interval of -j, stopped
-by SIGINT after the traffic; tests/traffic.py's "uring" kind, whose
-records are the bytes each request moved), compared in bytes per
-connection and process. Where io_uring runs a request in a thread of its
-own, the bytes show under that thread's COMM (iou-wrk-N, iou-sqp-N) with
-the process's PID, as bcc's tcptop shows them: the truth lists the COMMs
-each socket's bytes may show under (lib.uring says where each request
-runs), and the bytes of a connection summed over them must be exact.
+by SIGINT after the traffic; tests/traffic.py's records are the bytes
+each call moved), compared in bytes. Where io_uring runs a request in a
+thread of its own, the bytes show under that thread's COMM (iou-wrk-N,
+iou-sqp-N) with the process's PID, as bcc's tcptop shows them: the truth
+lists the COMMs each socket's bytes may show under (lib.uring says where
+each request runs), and the bytes of a connection summed over them must
+be exact.
 """
 import pytest
 
 from lib.tcptop_live import (
-    KiB, Tool, Traffic, json_comm, new_tag, parse_json)
+    KiB, Tool, Traffic, assert_json_exact, json_comm, new_tag, parse_json)
 
 
 pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
@@ -72,16 +72,10 @@ def compare_by_conn(conns, truth, pids):
     return problems, got
 
 
-@pytest.mark.parametrize("io", IOS)
-def test_io_uring_and_zerocopy_exact(io):
-    """io_uring's IORING_OP_SEND and IORING_OP_RECV run in the task,
-    IORING_OP_SEND_ZC too; IOSQE_ASYNC hands them to io-wq workers (a
-    receive that must wait for data completes in the task); an SQPOLL ring
-    runs all of them in its kernel thread; MSG_ZEROCOPY sends with
-    send(): every connection's bytes exact, under the process's PID and
-    the COMM of the thread that moved them."""
-    tag = new_tag()
-    with Traffic(uring_plan(tag, io)) as tr:
+def run_json(plan):
+    """-j over the plan's traffic: (its one interval, the truth, the pids
+    of pair 0's processes)."""
+    with Traffic(plan) as tr:
         pids = {tr.pid(0, "server"), tr.pid(0, "client")}
         with Tool(["-j", "60"]) as tool:
             truth = tr.run()
@@ -90,6 +84,18 @@ def test_io_uring_and_zerocopy_exact(io):
     ivs = parse_json(out)
     assert len(ivs) == 1, out
     assert ivs[0].summary["dropped"] == 0
+    return ivs, truth, pids
+
+
+@pytest.mark.parametrize("io", IOS)
+def test_io_uring_and_zerocopy_exact(io):
+    """io_uring's IORING_OP_SEND and IORING_OP_RECV run in the task,
+    IORING_OP_SEND_ZC too; IOSQE_ASYNC hands them to io-wq workers (a
+    receive that must wait for data completes in the task); an SQPOLL ring
+    runs all of them in its kernel thread; MSG_ZEROCOPY sends with
+    send(): every connection's bytes exact, under the process's PID and
+    the COMM of the thread that moved them."""
+    ivs, truth, pids = run_json(uring_plan(new_tag(), io))
     problems, got = compare_by_conn(ivs[0].conns, truth, pids)
     assert not problems, "\n".join(problems)
     assert len(got) == 4, got
@@ -104,3 +110,21 @@ def test_io_uring_and_zerocopy_exact(io):
             {"iou-wrk-%d" % pid for pid in pids}, got
     else:
         assert comms == procs, got
+
+
+@pytest.mark.parametrize("inline", [False, True], ids=["oob", "oobinline"])
+def test_urgent_data_exact(inline):
+    """send(MSG_OOB) in the middle of a stream, IPv4 and IPv6: the sender's
+    urgent byte counts as sent; the receiver's count is exact whether it
+    takes the byte with recv(MSG_OOB) (the in-line reads skip it) or in
+    line (SO_OOBINLINE). (bcc's tcptop misses the byte taken with
+    recv(MSG_OOB): README, Differences 1.)"""
+    tag = new_tag()
+    plan = {"tag": tag, "pairs": [{"kind": "urgent", "inline": inline,
+                                   "conns": [
+        {"fam": 4, "before": 40 * KiB, "after": 20 * KiB + 1022},
+        {"fam": 6, "before": 10 * KiB + 1023, "after": 30 * KiB}]}]}
+    ivs, truth, _ = run_json(plan)
+    assert {s["sent"] for s in truth["sockets"]} == \
+        {60 * KiB + 1023, 40 * KiB + 1024, 0}
+    assert_json_exact(ivs, truth, tag)
