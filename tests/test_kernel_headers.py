@@ -7,7 +7,7 @@ holds build/ and source/ links to one installed headers tree (Debian's
 -amd64 and -common), so the tool compiles against those headers on this
 kernel. The BTF methods must include no kernel header that pulls in
 linux/bpf.h; the kprobe programs (bcc's, which include net/sock.h) get the
-prelude of tools/kcompat.c, pinned in tests/golden/kcompat_prelude_6.12.diff.
+prelude of runtime/kcompat.c, pinned in tests/golden/kcompat_prelude_6.12.diff.
 """
 import glob
 import os

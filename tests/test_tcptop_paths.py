@@ -1,6 +1,6 @@
 """tcptop against ground truth for the less common ways bytes move:
 io_uring (inline, zerocopy sends, io-wq workers, an SQPOLL thread),
-MSG_ZEROCOPY sends, and urgent data.
+MSG_ZEROCOPY sends, TCP_ZEROCOPY_RECEIVE, and urgent data.
 
 The same design as test_tcptop_json.py (one long interval of -j, stopped
 by SIGINT after the traffic; tests/traffic.py's records are the bytes
@@ -19,14 +19,15 @@ from lib.tcptop_live import (
 
 pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
 
-IOS = ["inline", "zerocopy", "async", "sqpoll", "msg_zerocopy"]
+IOS = ["uring", "uring_zc", "uring_async", "uring_sqpoll", "msg_zerocopy",
+       "tcp_zerocopy"]
 
 
-def uring_plan(tag, io):
+def io_plan(tag, io):
     """Both families; one side of each connection a multiple of 1024 bytes,
     the other 1023 more; chunks that do not divide them."""
-    return {"tag": tag, "pairs": [{"kind": "uring", "io": io, "conns": [
-        {"fam": 4, "c2s": 300 * KiB + 1023, "s2c": 100 * KiB,
+    return {"tag": tag, "pairs": [{"kind": "io", "io": io, "conns": [
+        {"fam": 4, "c2s": 1024 * KiB + 1023, "s2c": 100 * KiB,
          "chunk": 64 * KiB},
         {"fam": 6, "c2s": 40 * KiB, "s2c": 200 * KiB + 1023,
          "chunk": 10000}]}]}
@@ -93,23 +94,29 @@ def test_io_uring_and_zerocopy_exact(io):
     IORING_OP_SEND_ZC too; IOSQE_ASYNC hands them to io-wq workers (a
     receive that must wait for data completes in the task); an SQPOLL ring
     runs all of them in its kernel thread; MSG_ZEROCOPY sends with
-    send(): every connection's bytes exact, under the process's PID and
-    the COMM of the thread that moved them."""
-    ivs, truth, pids = run_json(uring_plan(new_tag(), io))
+    send(); TCP_ZEROCOPY_RECEIVE maps received pages (some really mapped),
+    copies a tail and leaves the rest to recv(): every connection's bytes
+    exact, under the process's PID and the COMM of the thread that moved
+    them."""
+    ivs, truth, pids = run_json(io_plan(new_tag(), io))
     problems, got = compare_by_conn(ivs[0].conns, truth, pids)
     assert not problems, "\n".join(problems)
     assert len(got) == 4, got
     comms = {comm for by_comm in got.values() for comm in by_comm}
     procs = {json_comm(s["comm"]) for s in truth["sockets"]}
-    if io == "sqpoll":
+    if io == "uring_sqpoll":
         # Every request, on both sides, in the ring's thread.
         assert comms == {"iou-sqp-%d" % pid for pid in pids}, got
-    elif io == "async":
+    elif io == "uring_async":
         # A send finds room in the socket and runs in the worker.
         assert {c for c in comms if c.startswith("iou-wrk-")} == \
             {"iou-wrk-%d" % pid for pid in pids}, got
     else:
         assert comms == procs, got
+    if io == "tcp_zerocopy":
+        # Pages really mapped, not only the copy fallback: the 1 MiB one.
+        assert max(s.get("zc_mapped", 0) for s in truth["sockets"]) \
+            >= 512 * KiB, truth
 
 
 @pytest.mark.parametrize("inline", [False, True], ids=["oob", "oobinline"])

@@ -80,16 +80,20 @@ the names stay within tcptop's 12-character COMM column. Pair kinds:
             server's close. The server reads the N bytes (a read stops at
             the urgent mark), the urgent byte with recv(MSG_OOB), then the
             M bytes; with "inline" (SO_OOBINLINE) all N + 1 + M in line.
-  uring     {"kind": "uring", "io": IO, "conns": [{"fam": 4, "c2s": N,
+  io        {"kind": "io", "io": IO, "conns": [{"fam": 4, "c2s": N,
              "s2c": M, "chunk": C}]}
-            one connection after the other, as sendfile, but every byte
-            through io_uring (tests/lib/uring.py), each side one ring:
-            IO "inline" (IORING_OP_SEND, IORING_OP_RECV), "zerocopy"
-            (IORING_OP_SEND_ZC), "async" (IOSQE_ASYNC: io-wq workers),
-            "sqpoll" (the ring's SQPOLL thread); or "msg_zerocopy":
-            send(MSG_ZEROCOPY) and recv() without io_uring. Each socket's
-            record lists in "comms" the COMMs its bytes may show under
-            (where the kernel runs the requests: lib.uring).
+            one connection after the other, as sendfile, each side moving
+            its bytes in calls of at most C by IO: through io_uring
+            (tests/lib/uring.py, one ring a side) "uring" (IORING_OP_SEND
+            and IORING_OP_RECV), "uring_zc" (IORING_OP_SEND_ZC),
+            "uring_async" (IOSQE_ASYNC: io-wq workers), "uring_sqpoll"
+            (the ring's SQPOLL thread); "msg_zerocopy" (send(MSG_ZEROCOPY),
+            recv()); "tcp_zerocopy" (send(MSG_ZEROCOPY) from page-aligned
+            memory, TCP_ZEROCOPY_RECEIVE: tests/lib/zerocopy.py; the
+            receiver's record has "zc_mapped", the bytes it got as mapped
+            pages). Each socket's record lists in "comms" the COMMs its
+            bytes may show under (where the kernel runs io_uring's
+            requests: lib.uring).
 
 For sizes that are multiples of 1024 every count tcptop sees is a multiple
 of 1024 too (rpc with messages up to 32 KiB: one segment, one recv chunk),
@@ -97,6 +101,7 @@ so per-interval rounding down to KB cannot change a sum.
 """
 import fcntl
 import json
+import mmap
 import os
 import re
 import resource
@@ -114,6 +119,7 @@ import traceback
 
 from lib.comm import get_comm, set_comm
 from lib.uring import Ring
+from lib.zerocopy import ZerocopyReceiver, send_zerocopy
 
 TCP_INFO_STATE_CLOSE = 7
 TCP_INFO_STATE_CLOSE_WAIT = 8
@@ -135,7 +141,7 @@ class Counted:
         self.nsend = self.nrecv = 0
         self.pid = os.getpid()
         self.comm = get_comm().decode("utf-8", "surrogateescape")
-        self.comms = None       # where else its bytes may show (uring)
+        self.notes = {}         # more of the record ("io" kind)
         local, peer = sock.getsockname(), sock.getpeername()
         self.fam = 6 if sock.family == socket.AF_INET6 else 4
         self.laddr, self.lport = local[0], local[1]
@@ -176,8 +182,7 @@ class Counted:
                "rport": self.rport, "sent": self.sent, "recv": self.recv,
                "first_recvs": self.recv_calls, "nsend": self.nsend,
                "nrecv": self.nrecv}
-        if self.comms:
-            rec["comms"] = self.comms
+        rec.update(self.notes)
         return rec
 
 
@@ -782,78 +787,75 @@ def urgent_server(pair, listeners, deadline):
     return out
 
 
-# ------------------------------------------------------------------- uring
+# ---------------------------------------------------------------------- io
 
-SO_ZEROCOPY = 60
-MSG_ZEROCOPY = 0x4000000
-
-
-class UringIO:
-    """One side's sends and receives for the "uring" kind (IO: see the
-    module's docstring); counted into a Counted."""
+class SideIO:
+    """One side's sends and receives for the "io" kind (IO: see the
+    module's docstring), counted into a Counted."""
 
     def __init__(self, io):
         self.io = io
-        self.ring = None if io == "msg_zerocopy" else \
-            Ring(sqpoll=io == "sqpoll")
+        self.ring = Ring(sqpoll=io == "uring_sqpoll") \
+            if io.startswith("uring") else None
+        # Page-aligned memory to send from (zerocopy receive maps whole
+        # pages only when the sender's are whole too).
+        self.page_buf = mmap.mmap(-1, 256 * 1024)
 
-    def comms(self, cs):
+    def note_comms(self, cs):
         tid = threading.get_native_id()
-        return {"async": [cs.comm, "iou-wrk-%d" % tid],
-                "sqpoll": ["iou-sqp-%d" % tid]}.get(self.io, [cs.comm])
+        cs.notes["comms"] = {
+            "uring_async": [cs.comm, "iou-wrk-%d" % tid],
+            "uring_sqpoll": ["iou-sqp-%d" % tid]}.get(self.io, [cs.comm])
 
     def send(self, cs, n, chunk):
-        data = filler(min(n, chunk))
-        if self.io == "msg_zerocopy":
-            cs.sock.setsockopt(socket.SOL_SOCKET, SO_ZEROCOPY, 1)
+        data = memoryview(self.page_buf)[:min(n, chunk, len(self.page_buf))]
         while n:
-            part = data[:min(n, chunk)]
+            part = data[:n]
             if self.ring:
                 k = self.ring.send(cs.sock, part,
-                                   zerocopy=self.io == "zerocopy",
-                                   force_async=self.io == "async")
+                                   zerocopy=self.io == "uring_zc",
+                                   force_async=self.io == "uring_async")
             else:
-                k = cs.sock.send(part, MSG_ZEROCOPY)
-                self.drain_notifications(cs.sock)
+                k = send_zerocopy(cs.sock, part)
             cs.sent += k
             cs.nsend += 1
             n -= k
 
-    @staticmethod
-    def drain_notifications(sock):
-        """MSG_ZEROCOPY's completions, from the error queue: left there,
-        they hold socket memory until sends fail with ENOBUFS."""
-        while True:
-            try:
-                sock.recvmsg(0, 256, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                return
-
     def recv(self, cs, n, chunk):
-        buf = bytearray(chunk)
-        while n:
-            if self.ring:
-                k = self.ring.recv(cs.sock, min(n, chunk),
-                                   force_async=self.io == "async")
-            else:
-                k = cs.sock.recv_into(buf, min(n, chunk))
-            if k == 0:
-                raise ConnectionError("EOF with %d bytes to come" % n)
-            cs._got(k)
-            n -= k
+        buf, zc = bytearray(chunk), None
+        if self.io == "tcp_zerocopy":
+            zc = ZerocopyReceiver(cs.sock)
+        try:
+            while n:
+                if self.ring:
+                    k = self.ring.recv(cs.sock, min(n, chunk),
+                                       force_async=self.io == "uring_async")
+                elif zc:
+                    k = zc.recv(min(n, chunk))
+                else:
+                    k = cs.sock.recv_into(buf, min(n, chunk))
+                if k == 0:
+                    raise ConnectionError("EOF with %d bytes to come" % n)
+                cs._got(k)
+                n -= k
+        finally:
+            if zc:
+                zc.close()
+                cs.notes["zc_mapped"] = zc.mapped
 
     def close(self):
+        self.page_buf.close()
         if self.ring:
             self.ring.close()
 
 
-def uring_client(pair, ports, deadline):
-    out, io = [], UringIO(pair["io"])
+def io_client(pair, ports, deadline):
+    out, io = [], SideIO(pair["io"])
     try:
         for i, c in enumerate(pair["conns"]):
             s = connect(c["fam"], ports[c["fam"]])
             cs = Counted(s, "client", i)
-            cs.comms = io.comms(cs)
+            io.note_comms(cs)
             io.send(cs, c["c2s"], c["chunk"])
             io.recv(cs, c["s2c"], c["chunk"])
             s.close()
@@ -863,13 +865,13 @@ def uring_client(pair, ports, deadline):
     return out
 
 
-def uring_server(pair, listeners, deadline):
-    out, io = [], UringIO(pair["io"])
+def io_server(pair, listeners, deadline):
+    out, io = [], SideIO(pair["io"])
     try:
         for i, c in enumerate(pair["conns"]):
             s = accept(listeners[c["fam"]], deadline)
             cs = Counted(s, "server", i)
-            cs.comms = io.comms(cs)
+            io.note_comms(cs)
             io.recv(cs, c["c2s"], c["chunk"])
             io.send(cs, c["s2c"], c["chunk"])
             expect_eof(s)
@@ -882,7 +884,7 @@ def uring_server(pair, listeners, deadline):
 
 KINDS = {
     "urgent": (urgent_server, urgent_client),
-    "uring": (uring_server, uring_client),
+    "io": (io_server, io_client),
     "exchange": (exchange_server, exchange_client),
     "rpc": (rpc_server, rpc_client),
     "sendfile": (sendfile_server, sendfile_client),

@@ -133,7 +133,7 @@ static void build_text(struct text *t, enum method m)
 	text_free(&prog);
 }
 
-/* Generations: see bpf_text/tcptop_maps.bpf.c. */
+/* Generations: see bpf_text/tcptop/maps.bpf.c. */
 struct counts {
 	struct bprog *p;
 	int gen_fd, sync_fd, dropped_fd;

@@ -32,7 +32,7 @@ def cases_plan(tag):
     tool started; 6: the same, their replies taken by splice(2) once 64 KiB
     is queued (the first read after the start is a large chunk); 7 and 8:
     io_uring in the task (IORING_OP_SEND, then SEND_ZC; IORING_OP_RECV);
-    9: send(MSG_ZEROCOPY)."""
+    9: send(MSG_ZEROCOPY); 10: TCP_ZEROCOPY_RECEIVE."""
     waitall = [{"size": 64 * KiB, "chunks": [16 * KiB] * 4, "pause": 0.05,
                 "reply": 2 * KiB + 1023},
                {"size": 48 * KiB + 1023,
@@ -70,12 +70,12 @@ def cases_plan(tag):
          "msgs": [{"size": 8 * KiB, "reply": 200 * KiB + 1023},
                   {"size": 4 * KiB + 1023, "reply": 3 * KiB}],
          "rounds": 2, "read": "splice", "queued": True}] + [
-        {"kind": "uring", "io": io, "conns": [
+        {"kind": "io", "io": io, "conns": [
             {"fam": 4, "c2s": 100 * KiB + 1023, "s2c": 50 * KiB,
              "chunk": 64 * KiB},
             {"fam": 6, "c2s": 20 * KiB, "s2c": 70 * KiB + 1023,
              "chunk": 10000}]}
-        for io in ("inline", "zerocopy", "msg_zerocopy")]}
+        for io in ("uring", "uring_zc", "msg_zerocopy", "tcp_zerocopy")]}
 
 
 def lossless_plan(tag):
@@ -203,6 +203,10 @@ def test_io_uring(run):
 
 def test_msg_zerocopy_sends(run):
     check(run, [9])
+
+
+def test_zerocopy_receive(run):
+    check(run, [10])
 
 
 def test_whole_run_exact(run):
