@@ -91,13 +91,12 @@ def run_json(plan):
 @pytest.mark.parametrize("io", IOS)
 def test_io_uring_and_zerocopy_exact(io):
     """io_uring's IORING_OP_SEND and IORING_OP_RECV run in the task,
-    IORING_OP_SEND_ZC too; IOSQE_ASYNC hands them to io-wq workers (a
-    receive that must wait for data completes in the task); an SQPOLL ring
-    runs all of them in its kernel thread; MSG_ZEROCOPY sends with
-    send(); TCP_ZEROCOPY_RECEIVE maps received pages (some really mapped),
-    copies a tail and leaves the rest to recv(): every connection's bytes
-    exact, under the process's PID and the COMM of the thread that moved
-    them."""
+    IORING_OP_SEND_ZC too; IOSQE_ASYNC hands them to io-wq workers (all of
+    them since Linux 6.3: lib.uring); an SQPOLL ring runs all of them in
+    its kernel thread; MSG_ZEROCOPY sends with send(); TCP_ZEROCOPY_RECEIVE
+    maps received pages (some really mapped) and leaves the rest to the
+    copy buffer or recv(): every connection's bytes exact, under the
+    process's PID and the COMM of the thread that moved them."""
     ivs, truth, pids = run_json(io_plan(new_tag(), io))
     problems, got = compare_by_conn(ivs[0].conns, truth, pids)
     assert not problems, "\n".join(problems)

@@ -99,6 +99,7 @@ For sizes that are multiples of 1024 every count tcptop sees is a multiple
 of 1024 too (rpc with messages up to 32 KiB: one segment, one recv chunk),
 so per-interval rounding down to KB cannot change a sum.
 """
+import errno
 import fcntl
 import json
 import mmap
@@ -184,6 +185,11 @@ class Counted:
                "nrecv": self.nrecv}
         rec.update(self.notes)
         return rec
+
+
+def kernel_at_least(major, minor):
+    rel = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return (int(rel[1]), int(rel[2])) >= (major, minor)
 
 
 def filler(n):
@@ -772,13 +778,15 @@ def urgent_server(pair, listeners, deadline):
             read_exactly(cs, c["before"] + 1 + c["after"], buf)
         else:
             read_exactly(cs, c["before"], buf)
-            # EAGAIN or EINVAL until the urgent byte itself has come.
+            # EINVAL until the urgent pointer has come, EAGAIN until the
+            # byte itself has.
             while True:
                 try:
                     cs._got(len(s.recv(1, socket.MSG_OOB)))
                     break
-                except OSError:
-                    if time.monotonic() > deadline:
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EINVAL) or \
+                            time.monotonic() > deadline:
                         raise
                     time.sleep(0.002)
             read_exactly(cs, c["after"], buf)
@@ -803,8 +811,12 @@ class SideIO:
 
     def note_comms(self, cs):
         tid = threading.get_native_id()
+        # IOSQE_ASYNC: since Linux 6.3 a request that waited for its
+        # socket runs in a worker too; before, it completed in the task.
+        worker = ["iou-wrk-%d" % tid] if kernel_at_least(6, 3) else \
+            [cs.comm, "iou-wrk-%d" % tid]
         cs.notes["comms"] = {
-            "uring_async": [cs.comm, "iou-wrk-%d" % tid],
+            "uring_async": worker,
             "uring_sqpoll": ["iou-sqp-%d" % tid]}.get(self.io, [cs.comm])
 
     def send(self, cs, n, chunk):
@@ -842,11 +854,15 @@ class SideIO:
             if zc:
                 zc.close()
                 cs.notes["zc_mapped"] = zc.mapped
+                cs.notes["zc_copied"] = zc.copied
 
     def close(self):
-        self.page_buf.close()
         if self.ring:
             self.ring.close()
+        try:
+            self.page_buf.close()
+        except BufferError:
+            pass    # a traceback in flight holds a view: unmapped at exit
 
 
 def io_client(pair, ports, deadline):

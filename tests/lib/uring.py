@@ -3,26 +3,28 @@ mmaps, no liburing): sends and receives on a socket, one request at a
 time, for the traffic of tests/traffic.py's "uring" pair kind.
 
 Where the kernel runs a request decides whose COMM tcptop shows for its
-bytes: inline in the task that submits it (its own COMM), in an io-wq
-worker of the process for IOSQE_ASYNC (COMM "iou-wrk-<tid>", the
-submitting thread's id; a receive that finds no data waits for it by
-poll and completes in the task instead), or in the ring's SQPOLL thread
-(COMM "iou-sqp-<tid>", every request). The PID is the process's in every
-case: the workers and the SQPOLL thread are threads of it."""
+bytes: inline in the task that submits it (its own COMM; a request that
+must wait is polled and then run by the task too), in an io-wq worker of
+the process for IOSQE_ASYNC (COMM "iou-wrk-<tid>", the submitting
+thread's id; before Linux 6.3 a request of those that had to wait for
+its socket completed in the task instead), or in the ring's SQPOLL
+thread (COMM "iou-sqp-<tid>", every request). The PID is the process's
+in every case: the workers and the SQPOLL thread are threads of it.
+x86-64 only (syscall numbers, and the ring's memory ordering: see
+_submit())."""
 import ctypes
 import mmap
 import os
 import socket
 import struct
 
-SYS_IO_URING_SETUP = 425        # the same number on every architecture
+SYS_IO_URING_SETUP = 425        # x86-64 (and the unified numbering)
 SYS_IO_URING_ENTER = 426
 IORING_SETUP_SQPOLL = 1 << 1
 IORING_FEAT_SINGLE_MMAP = 1 << 0
 IORING_OFF_SQES = 0x10000000
 IORING_ENTER_GETEVENTS = 1 << 0
 IORING_ENTER_SQ_WAKEUP = 1 << 1
-IORING_SQ_NEED_WAKEUP = 1 << 0
 IOSQE_ASYNC = 1 << 4
 IORING_CQE_F_MORE = 1 << 1
 IORING_CQE_F_NOTIF = 1 << 3
@@ -88,11 +90,12 @@ class Ring:
         tail = self._u32(self.sq_tail)
         self._u32(self.sq_array + 4 * (tail & self.sq_mask), 0)
         self._u32(self.sq_tail, tail + 1)     # x86: stores stay in order
-        if not self.sqpoll:
-            _sys(SYS_IO_URING_ENTER, self.fd, 1, 0, 0, None, 0)
-        elif self._u32(self.sq_flags) & IORING_SQ_NEED_WAKEUP:
-            _sys(SYS_IO_URING_ENTER, self.fd, 0, 0, IORING_ENTER_SQ_WAKEUP,
-                 None, 0)
+        # An SQPOLL thread is always woken: reading its NEED_WAKEUP flag
+        # here could pass the tail's store (x86 lets a load pass a store),
+        # and a thread that went to sleep just then would never see the
+        # request. Waking an awake thread costs nothing.
+        _sys(SYS_IO_URING_ENTER, self.fd, 0 if self.sqpoll else 1, 0,
+             IORING_ENTER_SQ_WAKEUP if self.sqpoll else 0, None, 0)
 
     def _reap(self):
         """The next completion: (res, flags), waiting for it."""

@@ -54,8 +54,10 @@ def send_zerocopy(sock, data):
 class ZerocopyReceiver:
     """TCP_ZEROCOPY_RECEIVE on one socket. recv(n) returns the bytes moved
     by one round that moved any: mapped pages, the copy buffer, and a
-    recv() of the remainder the kernel hints at; at most n. At the end of
-    the stream the kernel's EIO is raised."""
+    recv() of the remainder the kernel hints at; at most n. Under a page
+    to go, when the kernel maps and copies nothing (more than n queued),
+    a plain recv(). At the end of the stream the kernel's EIO is
+    raised."""
 
     def __init__(self, sock, window=256 * 1024):
         self.sock, self.window = sock, window
@@ -77,6 +79,8 @@ class ZerocopyReceiver:
             got = self._round(n)
             if got:
                 return got
+            if n < PAGE:
+                return len(self.sock.recv(n))
 
     def _round(self, n):
         # Map whole pages only, never past n; the copy buffer only for a
@@ -92,11 +96,13 @@ class ZerocopyReceiver:
         _, length, skip, _, err, _, copied, *_ = ZC.unpack(zc.raw)
         if err:
             raise OSError(err, "TCP_ZEROCOPY_RECEIVE: socket error")
+        if copied < 0:
+            raise OSError(-copied, "TCP_ZEROCOPY_RECEIVE: copy buffer")
         if length:
             _libc.madvise(self.addr, length, MADV_DONTNEED)
-        got = length + max(copied, 0)
+        got = length + copied
         self.mapped += length
-        self.copied += max(copied, 0)
+        self.copied += copied
         if skip and got < n:
             got += len(self.sock.recv(min(skip, n - got)))
         return got

@@ -3,7 +3,8 @@ kernel offers, live, against ground truth (tests/connlat_client.py).
 
 As for tcptop, each method starts its instances once, concurrently, and
 all cases run against them in one network namespace: fast, slow (first SYN
-dropped) and threaded connects, refused ones, abandoned ones (none may
+dropped) and threaded connects, connects through io_uring (in the task,
+and by an io-wq worker), refused ones, abandoned ones (none may
 leave a `start` entry behind: the kprobe and fentry methods' tcp_set_state
 cleanup), and the options -p, -L, -t, -4/-6 and duration_ms. The fentry
 method's second programs (the pairs on tcp_set_state and
@@ -90,12 +91,16 @@ def run(request):
             r.thr = client(ns, port=5000, listen=True, thread=True, count=2,
                            comm=b"worker-thr".hex())
             r.fast = client(ns, family=6, port=5003, listen=True, count=2)
+            r.uring = client(ns, port=5005, listen=True, uring="inline",
+                             comm=b"uring-conn".hex()) + \
+                client(ns, family=6, port=5005, listen=True, uring="async",
+                       comm=b"uring-conn".hex())
             r.refused = client(ns, port=5001, count=1) + \
                 client(ns, family=6, port=5001, count=1)
             r.abandoned = client(ns, mode="abandon", port=5002, count=300,
                                  timeout=240)[0]
             r.marker = client(ns, port=5004, listen=True)
-            allrecs = r.a + r.thr + r.fast + r.refused + r.marker
+            allrecs = r.a + r.thr + r.fast + r.uring + r.refused + r.marker
             for n, bg in bgs.items():
                 _, ts, lp = INSTANCES[n]
                 wait_for_all(bg, [x for x in allrecs if wanted(n, x, a.pid)],
@@ -166,6 +171,16 @@ def test_connect_from_thread(run):
     check_instance(run, "all", run.thr)
 
 
+def test_io_uring_connects(run):
+    """IORING_OP_CONNECT: in the task, shown as any connect; with
+    IOSQE_ASYNC, PID the process's and COMM its io-wq worker's."""
+    inline, worker = run.uring
+    assert inline["result"] == worker["result"] == "ok"
+    assert bytes.fromhex(inline["comm"]) == b"uring-conn"
+    assert bytes.fromhex(worker["comm"]) == b"iou-wrk-%d" % worker["tid"]
+    check_instance(run, "all", run.uring)
+
+
 def test_refused_connects(run):
     assert [x["result"] for x in run.refused] == ["ECONNREFUSED"] * 2
     check_instance(run, "all", run.refused)
@@ -175,7 +190,8 @@ def left_behind(run, name):
     """The start entries instance name left of the test's connects."""
     ab = run.abandoned
     return [e for e in run.left[name] if e[2] in
-            (ab["pid"], run.a_pid, run.thr[0]["pid"], run.refused[0]["pid"])]
+            (ab["pid"], run.a_pid, run.thr[0]["pid"], run.refused[0]["pid"],
+             run.uring[0]["pid"], run.uring[1]["pid"])]
 
 
 def check_nothing_left(run, name):
@@ -215,7 +231,8 @@ def test_second_programs_alone(run):
     # An end or a cleanup may be missing only for a reported skip (of the
     # end's program, or of a start's).
     missed = []
-    for rec in run.a + run.thr + run.fast + run.refused + run.marker:
+    for rec in run.a + run.thr + run.fast + run.uring + run.refused + \
+            run.marker:
         mine = for_conn(evs, rec)
         if not mine:
             missed.append(rec)
@@ -243,7 +260,7 @@ def test_warm_start_attaches_the_same_programs(run):
 @pytest.mark.parametrize("run", METHODS, indirect=True)
 @pytest.mark.parametrize("name", ["v4pid", "v6", "slow"])
 def test_options(run, name):
-    recs = run.a + run.thr + run.fast + run.refused + run.marker
+    recs = run.a + run.thr + run.fast + run.uring + run.refused + run.marker
     check_instance(run, name, recs)
     evs = run.evs[name]
     if name == "v4pid":
