@@ -17,74 +17,14 @@ page's head carries the tool's current generation. Evictions at scale
 checked by test_tcptop_live.py (many connections, lossless intervals),
 which run the same programs.
 """
-import struct
-
 import pytest
 
-from lib.bpf import bpftool_json, map_by_name, map_entries
+from lib.ccache import (PAGE, cache_bytes, cache_elements, generation,
+                        table_bytes)
 from lib.tcptop_live import (KiB, Tool, Traffic, assert_exact, exchange,
                              new_tag, parse, wait_until)
 
 pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
-
-# struct ccache_t: saddr[16] daddr[16] comm[16] pid gen family lport dport
-# used bytes[2] busy pad[5].
-ENTRY = struct.Struct("<16s16s16sIIHHHHQQQ40x")
-PAGE = 32   # elements per 4 KiB page; the first is the page's head
-# struct ipv4_key_t and ipv6_key_t (tools/tcptop.h).
-KEY4 = struct.Struct("<I16sIIHHI")
-KEY6 = struct.Struct("<16s16sI16sHHII")
-
-
-def raw(v):
-    return bytes(int(x, 16) for x in v)
-
-
-def generation(pid):
-    return struct.unpack("<I", raw(bpftool_json(
-        "map", "dump", "id", str(map_by_name(pid, "generation")["id"]))[0]
-        ["value"]))[0]
-
-
-def cache_elements(pid):
-    """[(index, fields)] of the cache array, in order."""
-    m = map_by_name(pid, "ccache")
-    assert m["type"] == "array" and m["bytes_value"] == ENTRY.size, m
-    out = [(int.from_bytes(raw(e["key"]), "little"), ENTRY.unpack(
-        raw(e["value"]))) for e in bpftool_json("map", "dump", "id",
-                                                 str(m["id"]))]
-    assert len(out) == m["max_entries"] and len(out) % PAGE == 0, m
-    return sorted(out)
-
-
-def cache_bytes(pid):
-    """{(pid, lport, dport): [sent, received]} over every CPU's entries of
-    the current generation."""
-    gen = generation(pid)
-    got = {}
-    for i, (_, _, _, epid, egen, fam, lport, dport, used, sent, recv,
-            _) in cache_elements(pid):
-        if i % PAGE and used and egen == gen:
-            b = got.setdefault((epid, lport, dport), [0, 0])
-            b[0] += sent
-            b[1] += recv
-    return got
-
-
-def table_bytes(pid):
-    """{(pid, lport, dport): [sent, received]} of the four count tables."""
-    got = {}
-    for name, key, col in (("ipv4_send_bytes", KEY4, 0),
-                           ("ipv4_recv_bytes", KEY4, 1),
-                           ("ipv6_send_bytes", KEY6, 0),
-                           ("ipv6_recv_bytes", KEY6, 1)):
-        for k, v in map_entries(map_by_name(pid, name)["id"]):
-            f = key.unpack(k)
-            kpid, lport, dport = ((f[0], f[4], f[5]) if key is KEY4
-                                  else (f[2], f[4], f[5]))
-            b = got.setdefault((kpid, lport, dport), [0, 0])
-            b[col] += struct.unpack("<Q", v)[0]
-    return got
 
 
 def test_cache_and_tables_hold_every_byte_once():
@@ -119,7 +59,7 @@ def test_every_page_head_holds_the_generation():
     with Tool(["-C", "-S", "1", "10"]) as tool:
         assert wait_until(lambda: generation(tool.proc.pid) >= 3, 20)
         before = generation(tool.proc.pid)
-        heads = [f[4] for i, f in cache_elements(tool.proc.pid)
+        heads = [e.gen for i, e in cache_elements(tool.proc.pid)
                  if i % PAGE == 0]
         after = generation(tool.proc.pid)
         rc, out, err = tool.stop()

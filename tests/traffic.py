@@ -29,11 +29,13 @@ surrogateescape). Keep the tag at most 8 characters, so that
 the names stay within tcptop's 12-character COMM column. Pair kinds:
 
   exchange  {"kind": "exchange", "conns": [{"fam": 4, "c2s": N, "s2c": M,
-             "wsize": W, "rsize": R}], "nodelay": true, "thread": false}
+             "wsize": W, "rsize": R, "lport": L}], "nodelay": true,
+             "thread": false, "port": P}
             all connections open at once, both directions concurrently,
             non-blocking; writes of at most W bytes, reads of at most R.
             The first 4 bytes the client sends name the connection (the
-            server peeks them), so c2s >= 4.
+            server peeks them), so c2s >= 4. "lport": the client's local
+            port; "port": the server's (both SO_REUSEADDR), else any.
   rpc       {"kind": "rpc", "conns": [{"fam": 4}], "msgs": [MSG, ...],
              "rounds": K, "duration": S, "pre": [MSG, ...]}
             MSG = {"size": N, "reply": R, "chunks": [n, ...], "pause": s}.
@@ -230,13 +232,16 @@ def wait_close_wait(sock, deadline):
     wait_state(sock, TCP_INFO_STATE_CLOSE_WAIT, deadline)
 
 
-def connect(fam, port, nodelay=True, timeout=30):
+def connect(fam, port, nodelay=True, timeout=30, lport=0):
     """A connected socket in blocking mode (MSG_WAITALL, sendfile and
     splice need a truly blocking descriptor; each child process is bounded
-    by an alarm instead)."""
+    by an alarm instead), from local port lport if given."""
     s = socket.socket(FAMILY[fam], socket.SOCK_STREAM)
     if nodelay:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if lport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((ADDR[fam], lport))
     s.settimeout(timeout)
     s.connect((ADDR[fam], port))
     s.settimeout(None)
@@ -287,7 +292,8 @@ def exchange_client(pair, ports, deadline):
     nodelay = pair.get("nodelay", True)
     socks = []
     for i, c in enumerate(conns):
-        s = connect(c["fam"], ports[c["fam"]], nodelay)
+        s = connect(c["fam"], ports[c["fam"]], nodelay,
+                    lport=c.get("lport", 0))
         s.setblocking(False)
         socks.append(Counted(s, "client", i))
     sel = selectors.DefaultSelector()
@@ -975,14 +981,16 @@ class Child:
         return status
 
 
-def listen(fams):
-    """{fam: listening socket} on loopback."""
+def listen(fams, port=0):
+    """{fam: listening socket} on loopback, on port if given."""
     out = {}
     for fam in fams:
         s = socket.socket(FAMILY[fam], socket.SOCK_STREAM)
         if fam == 46:
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.bind((ADDR[fam], 0))
+        if port:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((ADDR[fam], port))
         s.listen(4096)
         out[fam] = s
     return out
@@ -999,7 +1007,7 @@ def run(plan, ready_cb=None):
     children, info = [], {"pid": os.getpid(), "pairs": []}
     for i, pair in enumerate(plan["pairs"]):
         server_fn, client_fn = KINDS[pair["kind"]]
-        ls = listen(families(pair))
+        ls = listen(families(pair), pair.get("port", 0))
         ports = {fam: s.getsockname()[1] for fam, s in ls.items()}
         scomm, ccomm = "%ss%d" % (tag, i), "%sc%d" % (tag, i)
         tcomm = None

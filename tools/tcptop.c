@@ -118,6 +118,7 @@ static void build_text(struct text *t, enum method m)
 			 bpf_tcptop_rcv_storage : bpf_tcptop_rcv_lru);
 		text_add(&prog, bpf_tcptop_rcv);
 		text_add(&prog, bpf_tcptop_btf_count);
+		text_add(&prog, bpf_tcptop_rcv_slot);
 		text_add(&prog, bpf_tcptop_btf_recv);
 		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint_send :
 						     bpf_tcptop_fentry_send);

@@ -20,10 +20,12 @@
 
 /*
  * Up to 16 pages (240 entries per parity) per CPU, and 512 pages (2 MiB)
- * in all: user space maps it, so it counts in the tool's RSS. CPUs with
- * ids from 512 up count in the tables.
+ * in all with the receive slots' 64 (960 slots): user space maps it, so
+ * it counts in the tool's RSS. CPUs with ids from 512 up count in the
+ * tables.
  */
 #define CCACHE_MAX_PAGE_BITS 4
+#define RSLOT_PAGE_BITS 6
 #define CCACHE_BUDGET_PAGES 512
 #define CCACHE_MAX_CPUS 512
 
@@ -52,12 +54,15 @@ void ccache_subst(struct text *t)
 	/* Unknown: CPU 0's pages only; the others count in the tables. */
 	if (cpus <= 0)
 		cpus = 1;
-	while (bits > 0 && (cpus << bits) > CCACHE_BUDGET_PAGES)
+	while (bits > 0 &&
+	       (cpus << bits) > CCACHE_BUDGET_PAGES - (1 << RSLOT_PAGE_BITS))
 		bits--;
 	snprintf(buf, sizeof(buf), "%d", cpus);
 	text_replace(t, "POSSIBLE_CPUS", buf);
 	snprintf(buf, sizeof(buf), "%d", bits);
 	text_replace(t, "PAGE_BITS_PER_CPU", buf);
+	snprintf(buf, sizeof(buf), "%d", RSLOT_PAGE_BITS);
+	text_replace(t, "SLOT_PAGES_LOG2", buf);
 	text_replace(t, "TRACEPOINTS_PREEMPTIBLE", host_preempt_rt() ? "1" : "0");
 }
 

@@ -28,7 +28,8 @@ struct ccache_entry {
 	uint16_t used;
 	uint64_t bytes[2];	/* sent, received */
 	uint64_t busy;		/* a page's head: programs using it */
-	uint64_t pad[5];
+	uint64_t slot[4];	/* a receive slot's owner and baseline */
+	uint64_t pad;
 };
 
 _Static_assert(sizeof(struct ccache_entry) == 128, "ccache_t layout");

@@ -58,14 +58,23 @@ struct who_t {
 #define CCACHE_PAGE 32              // 128-byte elements in 4 KiB
 #define CCACHE_SLOTS 15             // entries per page per parity
 #define CCACHE_PAGES (1 << CCACHE_PAGE_BITS)
+// After the CPUs' pages, 2^RSLOT_PAGE_BITS pages of receive slots, laid
+// out alike (tcptop/rcv_slot.bpf.c); also filled in by tcptop_ccache.c.
+#define RSLOT_PAGE_BITS SLOT_PAGES_LOG2
+#define RSLOT_FIRST (CCACHE_CPUS * CCACHE_PAGES * CCACHE_PAGE)
 struct ccache_t {
     struct who_t w;     // a head: w.gen only
     u64 bytes[2];       // DIR_SEND, DIR_RECV
     u64 busy;           // a head: programs using the page
-    u64 pad[5];
+    // A receive slot's parity-0 entry: the slot's owner and its baseline.
+    u64 owner;          // the owning socket's address; 0: none
+    u64 claims;         // sockets taking or holding it (1: owned)
+    struct rcv_seq_t rcv;
+    u64 pad;
 };
 BPF_F_TABLE("array", int, struct ccache_t, ccache,
-            CCACHE_CPUS * CCACHE_PAGES * CCACHE_PAGE, BPF_F_MMAPABLE);
+            RSLOT_FIRST + (1 << RSLOT_PAGE_BITS) * CCACHE_PAGE,
+            BPF_F_MMAPABLE);
 
 // The tables: lookup_or_try_init() and an atomic add.
 static inline void count_table(struct who_t *w, int dir, u64 bytes)
@@ -132,6 +141,25 @@ static inline void ccache_release(u64 *busy, int preemptible)
         *(volatile u64 *)busy = 0;
 }
 
+// Add bytes to entry e for w (whose gen is set): an entry holding another
+// row of this generation hands that row's bytes to the tables first.
+static inline void ccache_add(struct ccache_t *e, struct who_t *w, int dir,
+                              u64 bytes)
+{
+    if (!same_who(&e->w, w)) {
+        if (e->w.used && e->w.gen == w->gen) {
+            if (e->bytes[DIR_SEND])
+                count_table(&e->w, DIR_SEND, e->bytes[DIR_SEND]);
+            if (e->bytes[DIR_RECV])
+                count_table(&e->w, DIR_RECV, e->bytes[DIR_RECV]);
+        }
+        e->w = *w;
+        e->bytes[DIR_SEND] = 0;
+        e->bytes[DIR_RECV] = 0;
+    }
+    e->bytes[dir] += bytes;
+}
+
 // Count through this CPU's cache entry for w, or the tables if its page
 // is in use. w->gen is set here: the page's generation.
 static inline void count_cached(struct who_t *w, int dir, u64 bytes,
@@ -164,25 +192,14 @@ static inline void count_cached(struct who_t *w, int dir, u64 bytes,
         count_table(w, dir, bytes);
         return;
     }
-    if (!same_who(&e->w, w)) {
-        if (e->w.used && e->w.gen == w->gen) {
-            if (e->bytes[DIR_SEND])
-                count_table(&e->w, DIR_SEND, e->bytes[DIR_SEND]);
-            if (e->bytes[DIR_RECV])
-                count_table(&e->w, DIR_RECV, e->bytes[DIR_RECV]);
-        }
-        e->w = *w;
-        e->bytes[DIR_SEND] = 0;
-        e->bytes[DIR_RECV] = 0;
-    }
-    e->bytes[dir] += bytes;
+    ccache_add(e, w, dir, bytes);
     ccache_release(&head->busy, preemptible);
 }
 
-// lport: the connection's local port (skc_num is 0 once it is closed).
-// preemptible: whether the calling program can be preempted (see busy).
-static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport,
-                              int preemptible)
+// The row of this call: the current process and sk's connection, its
+// local port lport (skc_num is 0 once it is closed). 0: a filter leaves
+// the call out.
+static inline int who_fill(struct who_t *w, struct sock *sk, u16 lport)
 {
     if (container_should_be_filtered()) {
         return 0;
@@ -195,19 +212,29 @@ static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport,
     u16 family = SK_FAMILY(sk);
     FILTER_FAMILY
 
-    struct who_t w = {.pid = pid, .family = family,
-                      .lport = lport, .dport = ntohs(SK_DPORT(sk)),
-                      .used = 1};
+    *w = (struct who_t){.pid = pid, .family = family,
+                        .lport = lport, .dport = ntohs(SK_DPORT(sk)),
+                        .used = 1};
     if (family == AF_INET) {
-        w.saddr[0] = SK_SADDR4(sk);
-        w.daddr[0] = SK_DADDR4(sk);
+        w->saddr[0] = SK_SADDR4(sk);
+        w->daddr[0] = SK_DADDR4(sk);
     } else if (family == AF_INET6) {
-        SK_SADDR6(sk, w.saddr);
-        SK_DADDR6(sk, w.daddr);
+        SK_SADDR6(sk, w->saddr);
+        SK_DADDR6(sk, w->daddr);
     } else {
         return 0;
     }
-    TASK_COMM(task, w.comm);
-    count_cached(&w, dir, bytes, preemptible);
+    TASK_COMM(task, w->comm);
+    return 1;
+}
+
+// preemptible: whether the calling program can be preempted (see busy).
+static inline int count_bytes(struct sock *sk, u64 bytes, int dir, u16 lport,
+                              int preemptible)
+{
+    struct who_t w;
+
+    if (who_fill(&w, sk, lport))
+        count_cached(&w, dir, bytes, preemptible);
     return 0;
 }

@@ -1,6 +1,6 @@
 // tcptop, tracepoint and fentry methods: received bytes, and the
 // establishment baseline they are counted from.
-// Follows: tcptop/btf_count.bpf.c. Placeholders: none.
+// Follows: tcptop/rcv_slot.bpf.c. Placeholders: none.
 
 // Received bytes: every path that moves data to the application
 // (recvmsg, splice/tcp_read_sock, zerocopy) advances tp->copied_seq and then
@@ -8,6 +8,12 @@
 RAW_TRACEPOINT_PROBE(tcp_rcv_space_adjust)
 {
     struct sock *sk = (struct sock *)ctx->args[0];
+    u32 base, k;
+    struct ccache_t *s = rslot_mine(sk, &base, &k);
+    if (s) {
+        rslot_count(sk, s, base, k);
+        return 0;
+    }
     u16 lport = 0;
     int copied = rcv_advance(sk, &lport);
 
@@ -24,7 +30,7 @@ static inline int on_state(struct bpf_raw_tracepoint_args *ctx)
     struct sock *sk = (struct sock *)ctx->args[0];
     int newstate = (int)ctx->args[2];
 
-    if (newstate == TCP_ESTABLISHED && SK_IS_TCP(sk))
+    if (newstate == TCP_ESTABLISHED && SK_IS_TCP(sk) && !rslot_claim(sk))
         rcv_reset(sk, 0);
     return 0;
 }
@@ -34,6 +40,7 @@ static inline int on_destroy(struct bpf_raw_tracepoint_args *ctx)
     struct sock *sk = (struct sock *)ctx->args[0];
     u64 cookie = SK_COOKIE(sk);
 
+    rslot_free(sk);
     rcv_forget(sk);
     if (cookie)
         rcv_start.delete(&cookie);
@@ -83,6 +90,10 @@ RAW_TRACEPOINT_PROBE(sock_recv_length)
     int flags = (int)ctx->args[2];
 
     if (ret <= 0 || (flags & MSG_PEEK) || !SK_IS_TCP(sk))
+        return 0;
+    // A slot's owner was established under tcptop: never fresh.
+    u32 base, k;
+    if (rslot_mine(sk, &base, &k))
         return 0;
     struct rcv_seq_t *last = rcv_get(sk);
     if (!last || !last->fresh)

@@ -5,6 +5,7 @@
 // Follows: tcptop/maps.bpf.c. Placeholders: none.
 
 BPF_SK_STORAGE(rcv_sk, struct rcv_seq_t);
+#define RCV_IN_STORAGE 1
 
 static inline struct rcv_seq_t *rcv_get(struct sock *sk)
 {

@@ -1,0 +1,165 @@
+"""tcptop's receive slots (bpf_text/tcptop/rcv_slot.bpf.c).
+
+A connection established while the tool runs takes a slot, picked by a
+hash of its ports and remote address, if the slot is free: the slot holds
+its receive baseline and what it read, so a read's program touches one
+page. Another connection whose hash lands there keeps its baseline in its
+socket's storage and counts through the cache. Destroying the owner frees
+the slot; the next connection there takes it, and hands the bytes the
+slot still holds for the earlier one to the count tables.
+
+Here the client's and server's ports are chosen so that two connections'
+server sockets share a slot (the hash computed apart, tests/lib/ccache.py).
+The kernel's maps are read with bpftool: exactly one of the two reads
+through the slot, every byte is once in the cache or the tables, slots are
+freed when the sockets go, and the tool's output is exact.
+"""
+import socket
+
+import pytest
+
+from lib.ccache import cache_bytes, generation, slot_of, slots, table_bytes
+from lib.tcptop_live import (KiB, Tool, Traffic, assert_exact, exchange,
+                             new_tag, parse, wait_until)
+
+pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
+
+ADDR = {4: "127.0.0.1", 6: "::1"}
+# What the kernel keeps as an IPv6 socket's IPv4 remote address, which the
+# hash takes (LOOPBACK4_IPV6).
+HASHED_DADDR = {4: "127.0.0.1", 6: "127.0.0.6"}
+
+
+def bindable(fam, port):
+    s = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((ADDR[fam], port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_port(fam):
+    s = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6)
+    s.bind((ADDR[fam], 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def colliding_ports(fam, server_port, n):
+    """(slot, [n client ports]) whose connections' server sockets share
+    that slot, while their client sockets' slots lie elsewhere."""
+    daddr = HASHED_DADDR[fam]
+    by_slot = {}
+    for port in range(20000, 32000):
+        slot = slot_of(server_port, port, daddr)
+        if slot_of(port, server_port, daddr) == slot or \
+                not bindable(fam, port):
+            continue
+        by_slot.setdefault(slot, []).append(port)
+        if len(by_slot[slot]) == n:
+            return slot, by_slot[slot]
+    raise AssertionError("no %d ports share a slot" % n)
+
+
+def our_slots(fam, server_port, ports):
+    daddr = HASHED_DADDR[fam]
+    return {slot_of(server_port, p, daddr) for p in ports} | \
+        {slot_of(p, server_port, daddr) for p in ports}
+
+
+def slots_freed(pid, which):
+    got = slots(pid)
+    return all(got[s][0].owner == 0 and got[s][0].claims == 0 for s in which)
+
+
+def plan(tag, fam, server_port, conns):
+    return {"tag": tag, "pairs": [{"kind": "exchange", "port": server_port,
+                                   "conns": [dict(exchange(fam, c2s, s2c),
+                                                  lport=port)
+                                             for port, c2s, s2c in conns]}]}
+
+
+def assert_every_byte_once(pid, truths):
+    """Each socket's bytes are in the cache (CPUs' entries and slots) and
+    the tables exactly once."""
+    cached, tables = cache_bytes(pid), table_bytes(pid)
+    for truth in truths:
+        for s in truth["sockets"]:
+            k = (s["pid"], s["lport"], s["rport"])
+            c, t = cached.get(k, [0, 0]), tables.get(k, [0, 0])
+            assert [c[0] + t[0], c[1] + t[1]] == [s["sent"], s["recv"]], \
+                (s, c, t)
+
+
+def server_socket(truth, client_port):
+    [s] = [s for s in truth["sockets"]
+           if s["role"] == "server" and s["rport"] == client_port]
+    return s
+
+
+@pytest.mark.parametrize("fam", [4, 6])
+def test_two_connections_one_slot(fam):
+    port = free_port(fam)
+    slot, (p1, p2) = colliding_ports(fam, port, 2)
+    tag = new_tag()
+    with Traffic(plan(tag, fam, port, [(p1, 200 * KiB + 11, 30 * KiB + 3),
+                                       (p2, 100 * KiB + 5, 50 * KiB + 7)])) \
+            as tr:
+        with Tool(["-C", "-S", "60"]) as tool:
+            pid = tool.proc.pid
+            assert slots(pid)[slot][0].owner == 0
+            truth = tr.run()
+            gen = generation(pid)
+            entry = slots(pid)[slot][gen & 1]
+            assert_every_byte_once(pid, [truth])
+            # Destroying the sockets frees their slots.
+            assert wait_until(lambda: slots_freed(
+                pid, our_slots(fam, port, [p1, p2])), 20)
+            rc, out, err = tool.stop()
+    assert rc == 0, err
+    # One of the two server sockets read through the slot; the other,
+    # which found it taken, did not.
+    assert entry.used and entry.gen == gen and entry.lport == port, entry
+    assert entry.dport in (p1, p2), entry
+    assert (entry.sent, entry.recv) == (
+        0, server_socket(truth, entry.dport)["recv"]), entry
+    _, ivs = parse(out)
+    assert_exact(ivs, truth, tag)
+
+
+def test_a_freed_slot_is_taken_again():
+    """The second connection takes the slot the first left, and its first
+    read hands the first one's bytes, still in the slot, to the tables."""
+    fam = 4
+    port = free_port(fam)
+    slot, (p1, p2) = colliding_ports(fam, port, 2)
+    tag1, tag2 = new_tag(), new_tag()
+    with Tool(["-C", "-S", "60"]) as tool:
+        pid = tool.proc.pid
+        with Traffic(plan(tag1, fam, port, [(p1, 120 * KiB + 1, 9)])) as tr:
+            truth1 = tr.run()
+        assert wait_until(lambda: slots_freed(
+            pid, our_slots(fam, port, [p1])), 20)
+        gen = generation(pid)
+        first = slots(pid)[slot][gen & 1]
+        with Traffic(plan(tag2, fam, port, [(p2, 80 * KiB + 3, 5)])) as tr:
+            truth2 = tr.run()
+        second = slots(pid)[slot][gen & 1]
+        tables = table_bytes(pid)
+        assert_every_byte_once(pid, [truth1, truth2])
+        assert generation(pid) == gen
+        rc, out, err = tool.stop()
+    assert rc == 0, err
+    s1, s2 = server_socket(truth1, p1), server_socket(truth2, p2)
+    assert (first.lport, first.dport, first.recv) == (port, p1, s1["recv"])
+    assert (second.lport, second.dport, second.recv) == \
+        (port, p2, s2["recv"])
+    assert tables[(s1["pid"], port, p1)][1] == s1["recv"], tables
+    _, ivs = parse(out)
+    assert_exact(ivs, truth1, tag1)
+    assert_exact(ivs, truth2, tag2)
