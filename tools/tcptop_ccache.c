@@ -20,9 +20,9 @@
 
 /*
  * Up to 16 pages (240 entries per parity) per CPU, and 512 pages (2 MiB)
- * in all with the receive slots' 64 (960 slots): user space maps it, so
- * it counts in the tool's RSS. CPUs with ids from 512 up count in the
- * tables.
+ * in all with the receive slots' 64 (960 slots), one page per CPU beyond
+ * that (448 to 512 CPUs): user space maps it, so it counts in the tool's
+ * RSS. CPUs with ids from 512 up count in the tables.
  */
 #define CCACHE_MAX_PAGE_BITS 4
 #define RSLOT_PAGE_BITS 6
