@@ -8,6 +8,9 @@ socket's storage and counts through the cache. Destroying the owner frees
 the slot; the next connection there takes it, and hands the bytes the
 slot still holds for the earlier one to the count tables.
 
+A connection opened before the tool started takes its slot at its first
+read (then its reads cost what an owner's do).
+
 Here the client's and server's ports are chosen so that two connections'
 server sockets share a slot (the hash computed apart, tests/lib/ccache.py).
 The kernel's maps are read with bpftool: exactly one of the two reads
@@ -25,9 +28,15 @@ from lib.tcptop_live import (KiB, Tool, Traffic, assert_exact, exchange,
 pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
 
 ADDR = {4: "127.0.0.1", 6: "::1"}
-# What the kernel keeps as an IPv6 socket's IPv4 remote address, which the
-# hash takes (LOOPBACK4_IPV6).
-HASHED_DADDR = {4: "127.0.0.1", 6: "127.0.0.6"}
+
+
+def hashed_daddr(fam, accepted):
+    """The IPv4 remote address the hash takes: for IPv6, what the kernel
+    keeps there, LOOPBACK4_IPV6 in an accepted socket
+    (tcp_v6_syn_recv_sock()), nothing in a connected one."""
+    if fam == 4:
+        return "127.0.0.1"
+    return "127.0.0.6" if accepted else "0.0.0.0"
 
 
 def bindable(fam, port):
@@ -53,11 +62,10 @@ def free_port(fam):
 def colliding_ports(fam, server_port, n):
     """(slot, [n client ports]) whose connections' server sockets share
     that slot, while their client sockets' slots lie elsewhere."""
-    daddr = HASHED_DADDR[fam]
     by_slot = {}
     for port in range(20000, 32000):
-        slot = slot_of(server_port, port, daddr)
-        if slot_of(port, server_port, daddr) == slot or \
+        slot = slot_of(server_port, port, hashed_daddr(fam, True))
+        if slot_of(port, server_port, hashed_daddr(fam, False)) == slot or \
                 not bindable(fam, port):
             continue
         by_slot.setdefault(slot, []).append(port)
@@ -67,9 +75,9 @@ def colliding_ports(fam, server_port, n):
 
 
 def our_slots(fam, server_port, ports):
-    daddr = HASHED_DADDR[fam]
-    return {slot_of(server_port, p, daddr) for p in ports} | \
-        {slot_of(p, server_port, daddr) for p in ports}
+    return {slot_of(server_port, p, hashed_daddr(fam, True))
+            for p in ports} | \
+        {slot_of(p, server_port, hashed_daddr(fam, False)) for p in ports}
 
 
 def slots_freed(pid, which):
@@ -163,3 +171,43 @@ def test_a_freed_slot_is_taken_again():
     _, ivs = parse(out)
     assert_exact(ivs, truth1, tag1)
     assert_exact(ivs, truth2, tag2)
+
+
+def test_connection_opened_before_start_takes_its_slot():
+    """Connections opened and used before the tool starts: from their first
+    read under it, each socket reads through its slot (its first read's
+    bytes go through the CPU's cache: they were counted from the reading
+    tcptop's start took). Sockets whose slots coincide are left out of the
+    slot check; every byte is still counted once, and the output is
+    exact."""
+    tag = new_tag()
+    rounds, reply = 3, 40 * KiB + 7
+    traffic = {"tag": tag, "pairs": [{
+        "kind": "rpc", "conns": [{"fam": 4}, {"fam": 6}],
+        "pre": [{"size": 4 * KiB, "reply": KiB}],
+        "msgs": [{"size": 8 * KiB + 5, "reply": reply}], "rounds": rounds}]}
+    with Traffic(traffic) as tr:
+        with Tool(["-C", "-S", "60"]) as tool:
+            pid = tool.proc.pid
+            truth = tr.run()
+            gen = generation(pid)
+            got = slots(pid)
+            assert_every_byte_once(pid, [truth])
+            rc, out, err = tool.stop()
+    assert rc == 0, err
+    where = {}
+    for s in truth["sockets"]:
+        slot = slot_of(s["lport"], s["rport"],
+                       hashed_daddr(s["fam"], s["role"] == "server"))
+        where.setdefault(slot, []).append(s)
+    alone = [(slot, ss[0]) for slot, ss in where.items() if len(ss) == 1]
+    assert len(alone) >= 3, where
+    for slot, s in alone:
+        entry = got[slot][gen & 1]
+        assert entry.used and entry.gen == gen, (s, entry)
+        assert (entry.lport, entry.dport) == (s["lport"], s["rport"]), \
+            (s, entry)
+        assert 0 < entry.recv <= s["recv"] and entry.recv >= \
+            s["recv"] - s["first_recvs"][0], (s, entry)
+    _, ivs = parse(out)
+    assert_exact(ivs, truth, tag)

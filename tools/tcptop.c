@@ -323,12 +323,16 @@ static const struct tool tcptop = {
 	/*
 	 * tp_btf: sk's fields are plain loads (bpf_text/shared/sock.bpf.c).
 	 * The state programs are paired: bpf_text/tcptop/btf_recv.bpf.c.
+	 * Loaded in this order, the JIT puts each program's code right after
+	 * the one before: a read's two programs then share the page where
+	 * the first one's code ends (its exit), and the second's code costs no
+	 * TLB miss of its own (about 12 ns a read here, README Per-call cost).
 	 */
 	.probes[M_TRACEPOINT] = (const struct probe[]){
 		PROBE_TP_BTF(sock_send_length), PROBE_TP_BTF(tcp_rcv_space_adjust),
+		PROBE_TP_BTF(sock_recv_length),
 		PROBE_TP_BTF(inet_sock_set_state, .paired = true),
 		PROBE_TP_BTF(tcp_destroy_sock, .paired = true),
-		PROBE_TP_BTF(sock_recv_length),
 		PROBE_TP_BTF_AGAIN(inet_sock_set_state),
 		PROBE_TP_BTF_AGAIN(tcp_destroy_sock), { 0 }
 	},
@@ -337,9 +341,9 @@ static const struct tool tcptop = {
 	.probes[M_FENTRY] = (const struct probe[]){
 		PROBE_FEXIT(tcp_sendmsg), PROBE_FEXIT(tcp_sendpage, .optional = true),
 		PROBE_TP_BTF(tcp_rcv_space_adjust),
+		PROBE_TP_BTF(sock_recv_length, .optional = true),
 		PROBE_TP_BTF(inet_sock_set_state, .paired = true),
 		PROBE_TP_BTF(tcp_destroy_sock, .paired = true),
-		PROBE_TP_BTF(sock_recv_length, .optional = true),
 		PROBE_TP_BTF_AGAIN(inet_sock_set_state),
 		PROBE_TP_BTF_AGAIN(tcp_destroy_sock), { 0 }
 	},

@@ -30,7 +30,7 @@ static inline int on_state(struct bpf_raw_tracepoint_args *ctx)
     struct sock *sk = (struct sock *)ctx->args[0];
     int newstate = (int)ctx->args[2];
 
-    if (newstate == TCP_ESTABLISHED && SK_IS_TCP(sk) && !rslot_claim(sk))
+    if (newstate == TCP_ESTABLISHED && SK_IS_TCP(sk) && !rslot_claim(sk, 0))
         rcv_reset(sk, 0);
     return 0;
 }
@@ -91,11 +91,10 @@ RAW_TRACEPOINT_PROBE(sock_recv_length)
 
     if (ret <= 0 || (flags & MSG_PEEK) || !SK_IS_TCP(sk))
         return 0;
-    // A slot's owner was established under tcptop: never fresh.
+    // Its baseline: in its slot if it owns one, else in its storage.
     u32 base, k;
-    if (rslot_mine(sk, &base, &k))
-        return 0;
-    struct rcv_seq_t *last = rcv_get(sk);
+    struct ccache_t *s = rslot_mine(sk, &base, &k);
+    struct rcv_seq_t *last = s ? &s->rcv : rcv_get(sk);
     if (!last || !last->fresh)
         return 0;
     last->fresh = 0;

@@ -29,16 +29,17 @@ static inline void rcv_drop(struct sock *sk)
 // k and k + CCACHE_SLOTS, and its parity-0 entry also holds the owner
 // and its baseline. User space reads and flips them as the cache's.
 // A connection takes its slot, picked by a hash of it, when it is
-// established under tcptop and the slot is free; one that finds it taken
-// keeps its baseline in its storage (or the LRU hash) and counts through
-// the cache, as every connection opened before tcptop started does.
+// established under tcptop and the slot is free, or (with socket storage,
+// tcptop/rcv_storage.bpf.c) at its first read, if it was opened before
+// tcptop started; one that finds it taken keeps its baseline in its
+// storage (or the LRU hash) and counts through the cache.
 // Only the owner reads or writes a slot's baseline and entries, and its
 // reads hold the socket's lock, so a slot needs no busy flag. Destroying
 // the socket frees the slot. A slot left owned (both destroy programs
 // skipped, or the ports hashed changed by a disconnect) is lost to others
-// until a socket at the same address takes it back at its establishment;
-// the ports kept with the baseline stop another connection at that
-// address from using it unestablished.
+// until a socket at the same address takes it back (established, or at
+// its first read); the ports kept with the baseline stop another
+// connection at that address from using it unestablished.
 
 // The parity-0 entry of sk's slot; *base: its page's first element, *k:
 // the slot in the page. The hash is of what stays while the socket can
@@ -66,11 +67,11 @@ static inline struct ccache_t *rslot_mine(struct sock *sk, u32 *base, u32 *k)
     return s;
 }
 
-// At establishment: take sk's slot with its baseline. 0: it is taken.
-// Two sockets can race for a slot from two CPUs: each adds itself to the
-// claims and keeps the slot only if it was alone (BPF's atomic add has no
-// fetch form under bcc, so it reads the count back).
-static inline int rslot_claim(struct sock *sk)
+// Take sk's slot with its baseline (fresh: as rcv_reset()). 0: it is
+// taken. Two sockets can race for a slot from two CPUs: each adds itself
+// to the claims and keeps the slot only if it was alone (BPF's atomic add
+// has no fetch form under bcc, so it reads the count back).
+static inline int rslot_claim(struct sock *sk, u32 fresh)
 {
     u32 base, k;
     struct ccache_t *s = rslot_of(sk, &base, &k);
@@ -87,7 +88,7 @@ static inline int rslot_claim(struct sock *sk)
         s->owner = (u64)sk;
     }
     u32 seq = TCP_COPIED_SEQ(sk);
-    struct rcv_seq_t now = {.copied_seq = seq, .base = seq};
+    struct rcv_seq_t now = {.copied_seq = seq, .base = seq, .fresh = fresh};
     now.lport = SK_LPORT(sk);
     now.dport = SK_DPORT(sk);
     s->rcv = now;
