@@ -13,12 +13,19 @@ CLI (what the live tests run, so that the traffic can be put in a cgroup, a
 mount namespace or a network namespace of its own):
 
     traffic.py PLAN.json|-|'{json}' [--wait-go] [--cgroup DIR] [--lo-up]
+               [--hidden-netns]
 
 prints `READY {json}` (pids and comms of every process) once every server is
 listening (and pre-connected traffic is done), then with --wait-go waits for
 a line on stdin, runs the traffic and prints `TRUTH {json}`; exit 0 when every
 process finished its traffic and every byte arrived, else 1 with the reason
 on stderr.
+
+--hidden-netns: the traffic runs in a network namespace of its own (loopback
+up) that no process is in and no path names by READY: every process leaves
+it once its sockets exist (the listeners, and an rpc client's "pre"
+connections), and only those sockets keep it alive. READY's "netns" is its
+inode. Only rpc pairs with "pre" (every connection made before READY).
 
 Plan: {"tag": "tq1a2b", "pairs": [PAIR, ...], "timeout": 60}. "fam" is 4
 (127.0.0.1), 6 (::1) or 46 (an IPv6 socket on ::ffff:127.0.0.1). Comms are
@@ -130,6 +137,30 @@ TCP_INFO_STATE_CLOSE_WAIT = 8
 # dual-stack server or client does; it shows in the IPv6 table.
 ADDR = {4: "127.0.0.1", 6: "::1", 46: "::ffff:127.0.0.1"}
 FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6, 46: socket.AF_INET6}
+CLONE_NEWNET = 0x40000000
+# --hidden-netns: where every process goes back to once its sockets exist.
+HOME_NETNS = None
+
+
+def _libc_call(name, *args):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if getattr(libc, name)(*args) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "%s: %s" % (name, os.strerror(e)))
+
+
+def hide_netns():
+    """Enter a new network namespace, remembering the one we were in."""
+    global HOME_NETNS
+    HOME_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY)
+    _libc_call("unshare", CLONE_NEWNET)
+
+
+def leave_hidden_netns():
+    """Back to the namespace hide_netns() left (if it was called)."""
+    if HOME_NETNS is not None:
+        _libc_call("setns", HOME_NETNS, CLONE_NEWNET)
 
 class Counted:
     """A socket whose application-level byte counts are the truth."""
@@ -1016,6 +1047,7 @@ def run(plan, ready_cb=None):
                 pair.get("thread_comm_hex", ""))
 
         def server_body(say, wait_go, pair=pair, ls=ls, fn=server_fn):
+            leave_hidden_netns()        # its listeners stay where they are
             say(ready=True)
             socks = fn(pair, ls, deadline)
             say(result=[cs.record() for cs in socks])
@@ -1027,6 +1059,8 @@ def run(plan, ready_cb=None):
             # the go.
             early = pair["kind"] == "rpc" and "pre" in pair
             pre = rpc_client_connect(pair, ports) if early else None
+            if early:
+                leave_hidden_netns()
             say(ready=True)
             wait_go()
             result = {}
@@ -1063,6 +1097,9 @@ def run(plan, ready_cb=None):
             "server": {"pid": srv.pid, "comm": scomm},
             "client": {"pid": cli.pid, "comm": tcomm.decode(
                 "utf-8", "surrogateescape") if tcomm else ccomm}})
+    if HOME_NETNS is not None:
+        info["netns"] = os.stat("/proc/self/ns/net").st_ino
+        leave_hidden_netns()
     try:
         for ch in children:
             ch.read()                          # ready
@@ -1109,6 +1146,9 @@ def main(argv):
     ap.add_argument("--lo-up", action="store_true",
                     help="bring lo up first, and reuse no port from TIME_WAIT "
                          "(in a new network namespace)")
+    ap.add_argument("--hidden-netns", action="store_true",
+                    help="run in a network namespace that only the sockets "
+                         "keep (implies --lo-up)")
     a = ap.parse_args(argv)
     if a.plan.lstrip().startswith("{"):
         plan = json.loads(a.plan)
@@ -1117,7 +1157,9 @@ def main(argv):
     else:
         with open(a.plan) as f:
             plan = json.load(f)
-    if a.lo_up:
+    if a.hidden_netns:
+        hide_netns()
+    if a.lo_up or a.hidden_netns:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         # A namespace of our own: no client port is reused from TIME_WAIT
         # (loopback's default, tcp_tw_reuse=2), so every connection of a

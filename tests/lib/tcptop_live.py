@@ -508,7 +508,7 @@ class Traffic:
     result()."""
 
     def __init__(self, plan, prefix=(), cgroup=None, lo_up=False,
-                 timeout=None):
+                 timeout=None, hidden_netns=False):
         self.plan = plan
         self.tag = plan["tag"]
         tmo = plan.get("timeout", 60)
@@ -517,6 +517,8 @@ class Traffic:
             argv += ["--cgroup", cgroup]
         if lo_up:
             argv.append("--lo-up")
+        if hidden_netns:
+            argv.append("--hidden-netns")
         # A session of its own: kill() ends the server and client processes
         # too (each is also bounded by an alarm of its own).
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
