@@ -116,9 +116,9 @@ static void build_text(struct text *t, enum method m)
 		/* Socket storage for tracing programs: Linux 5.11+. */
 		text_add(&prog, btf_has_type("bpf_sk_storage_tracing_allowed") ?
 			 bpf_tcptop_rcv_storage : bpf_tcptop_rcv_lru);
-		text_add(&prog, bpf_tcptop_rcv);
 		text_add(&prog, bpf_tcptop_btf_count);
 		text_add(&prog, bpf_tcptop_rcv_slot);
+		text_add(&prog, bpf_tcptop_rcv);
 		text_add(&prog, bpf_tcptop_btf_recv);
 		text_add(&prog, m == M_TRACEPOINT ? bpf_tcptop_tracepoint_send :
 						     bpf_tcptop_fentry_send);

@@ -160,6 +160,24 @@ static inline void ccache_add(struct ccache_t *e, struct who_t *w, int dir,
     e->bytes[dir] += bytes;
 }
 
+// The head of the page at base (a CPU's page or a receive slot's), with
+// w->gen set to the page's generation (to the current one if there is no
+// head: it is always there, but the verifier wants it checked).
+static inline struct ccache_t *ccache_head(u32 base, struct who_t *w)
+{
+    struct ccache_t *head = ccache.lookup(&base);
+    // User space writes it (mmap): one load, as it is.
+    w->gen = head ? *(volatile u32 *)&head->w.gen : current_gen();
+    return head;
+}
+
+// Entry k of the page at base, in the half of generation gen.
+static inline struct ccache_t *ccache_entry(u32 base, u32 k, u32 gen)
+{
+    u32 idx = base + 1 + (gen & 1) * CCACHE_SLOTS + k;
+    return ccache.lookup(&idx);
+}
+
 // Count through this CPU's cache entry for w, or the tables if its page
 // is in use. w->gen is set here: the page's generation.
 static inline void count_cached(struct who_t *w, int dir, u64 bytes,
@@ -172,28 +190,18 @@ static inline void count_cached(struct who_t *w, int dir, u64 bytes,
     h *= 0x9E3779B1u;
     u32 base = (bpf_get_smp_processor_id() * CCACHE_PAGES +
                 (u32)((u64)h >> (32 - CCACHE_PAGE_BITS))) * CCACHE_PAGE;
-    struct ccache_t *head = ccache.lookup(&base);
-    if (!head) {
-        w->gen = current_gen();
+    struct ccache_t *head = ccache_head(base, w);
+    if (!head || !ccache_take(&head->busy, preemptible)) {
         count_table(w, dir, bytes);
         return;
     }
-    // User space writes it (mmap): one load, as it is.
-    w->gen = *(volatile u32 *)&head->w.gen;
-    if (!ccache_take(&head->busy, preemptible)) {
-        count_table(w, dir, bytes);
-        return;
-    }
-    u32 idx = base + 1 + (w->gen & 1) * CCACHE_SLOTS +
-              (((h << CCACHE_PAGE_BITS >> 16) * CCACHE_SLOTS) >> 16);
-    struct ccache_t *e = ccache.lookup(&idx);
-    if (!e) {
-        ccache_release(&head->busy, preemptible);
-        count_table(w, dir, bytes);
-        return;
-    }
-    ccache_add(e, w, dir, bytes);
+    struct ccache_t *e = ccache_entry(base, ((h << CCACHE_PAGE_BITS >> 16) *
+                                             CCACHE_SLOTS) >> 16, w->gen);
+    if (e)
+        ccache_add(e, w, dir, bytes);
     ccache_release(&head->busy, preemptible);
+    if (!e)
+        count_table(w, dir, bytes);
 }
 
 // The row of this call: the current process and sk's connection, its

@@ -1,6 +1,6 @@
 // tcptop, tracepoint and fentry methods: received bytes, and the
 // establishment baseline they are counted from.
-// Follows: tcptop/rcv_slot.bpf.c. Placeholders: none.
+// Follows: tcptop/rcv.bpf.c. Placeholders: none.
 
 // Received bytes: every path that moves data to the application
 // (recvmsg, splice/tcp_read_sock, zerocopy) advances tp->copied_seq and then
@@ -30,7 +30,7 @@ static inline int on_state(struct bpf_raw_tracepoint_args *ctx)
     struct sock *sk = (struct sock *)ctx->args[0];
     int newstate = (int)ctx->args[2];
 
-    if (newstate == TCP_ESTABLISHED && SK_IS_TCP(sk) && !rslot_claim(sk, 0))
+    if (newstate == TCP_ESTABLISHED && SK_IS_TCP(sk))
         rcv_reset(sk, 0);
     return 0;
 }

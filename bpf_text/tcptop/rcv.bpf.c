@@ -1,7 +1,8 @@
 // tcptop, every method: received bytes as the advance of each socket's
 // tp->copied_seq from its baseline.
 // Follows: tcptop/rcv_lru.bpf.c or tcptop/rcv_storage.bpf.c (rcv_get,
-// rcv_set). Placeholders: none.
+// rcv_set), and on the tracepoint and fentry methods tcptop/rcv_slot.bpf.c
+// (rslot_claim). Placeholders: none.
 
 // Start counting this socket's reads from its current copied_seq. fresh:
 // it was first seen in the middle of a read, whose first chunk is owed.
@@ -11,6 +12,11 @@ static inline void rcv_reset(struct sock *sk, u32 fresh)
     struct rcv_seq_t now = {.copied_seq = seq, .base = seq, .fresh = fresh};
     now.lport = SK_LPORT(sk);
     now.dport = SK_DPORT(sk);
+#ifdef RCV_SLOTS
+    // Its receive slot if it can take it, else its storage or LRU entry.
+    if (rslot_claim(sk, &now))
+        return;
+#endif
     if (rcv_set(sk, &now))
         count_dropped();
 }

@@ -1,9 +1,12 @@
 // tcptop, tracepoint and fentry methods: receive slots, in front of the
 // receive baselines of tcptop/rcv.bpf.c and the count cache.
-// Follows: tcptop/btf_count.bpf.c (the ccache map, ccache_add, who_fill)
-// and tcptop/rcv_storage.bpf.c or rcv_lru.bpf.c.
+// Follows: tcptop/btf_count.bpf.c (the ccache map and its helpers,
+// who_fill) and tcptop/rcv_storage.bpf.c or rcv_lru.bpf.c.
 // Placeholders: INET_SPORT_OFF (the slots' pages are sized in
 // btf_count.bpf.c).
+
+// rcv_reset() (tcptop/rcv.bpf.c, which follows) tries the slot first.
+#define RCV_SLOTS 1
 
 // Forget sk's baseline now, while the socket lives on (its slot holds
 // it): in its storage, or (the LRU hash, whose text is also the kprobe
@@ -28,11 +31,11 @@ static inline void rcv_drop(struct sock *sk)
 // half the entries per generation parity); a slot is the pair of entries
 // k and k + CCACHE_SLOTS, and its parity-0 entry also holds the owner
 // and its baseline. User space reads and flips them as the cache's.
-// A connection takes its slot, picked by a hash of it, when it is
-// established under tcptop and the slot is free, or (with socket storage,
-// tcptop/rcv_storage.bpf.c) at its first read, if it was opened before
-// tcptop started; one that finds it taken keeps its baseline in its
-// storage (or the LRU hash) and counts through the cache.
+// A connection takes its slot, picked by a hash of it, wherever it gets
+// its baseline (rcv_reset()): when it is established under tcptop, or at
+// its first read if it was opened before tcptop started, if the slot is
+// free then; one that finds it taken keeps its baseline in its storage
+// (or the LRU hash) and counts through the cache.
 // Only the owner reads or writes a slot's baseline and entries, and its
 // reads hold the socket's lock, so a slot needs no busy flag. Destroying
 // the socket frees the slot. A slot left owned (both destroy programs
@@ -67,11 +70,11 @@ static inline struct ccache_t *rslot_mine(struct sock *sk, u32 *base, u32 *k)
     return s;
 }
 
-// Take sk's slot with its baseline (fresh: as rcv_reset()). 0: it is
-// taken. Two sockets can race for a slot from two CPUs: each adds itself
-// to the claims and keeps the slot only if it was alone (BPF's atomic add
-// has no fetch form under bcc, so it reads the count back).
-static inline int rslot_claim(struct sock *sk, u32 fresh)
+// Take sk's slot with its baseline now. 0: it is taken. Two sockets can
+// race for a slot from two CPUs: each adds itself to the claims and keeps
+// the slot only if it was alone (BPF's atomic add has no fetch form under
+// bcc, so it reads the count back).
+static inline int rslot_claim(struct sock *sk, struct rcv_seq_t *now)
 {
     u32 base, k;
     struct ccache_t *s = rslot_of(sk, &base, &k);
@@ -87,11 +90,7 @@ static inline int rslot_claim(struct sock *sk, u32 fresh)
         }
         s->owner = (u64)sk;
     }
-    u32 seq = TCP_COPIED_SEQ(sk);
-    struct rcv_seq_t now = {.copied_seq = seq, .base = seq, .fresh = fresh};
-    now.lport = SK_LPORT(sk);
-    now.dport = SK_DPORT(sk);
-    s->rcv = now;
+    s->rcv = *now;
     // A baseline of an earlier connection of this socket (reconnected):
     // never to be read instead of the slot's.
     rcv_drop(sk);
@@ -119,16 +118,8 @@ static inline void rslot_count(struct sock *sk, struct ccache_t *s, u32 base,
     struct who_t w;
     if (copied <= 0 || !who_fill(&w, sk, s->rcv.lport))
         return;
-    struct ccache_t *head = ccache.lookup(&base);
-    if (!head) {
-        w.gen = current_gen();
-        count_table(&w, DIR_RECV, copied);
-        return;
-    }
-    // User space writes it (mmap): one load, as it is.
-    w.gen = *(volatile u32 *)&head->w.gen;
-    u32 idx = base + 1 + (w.gen & 1) * CCACHE_SLOTS + k;
-    struct ccache_t *e = ccache.lookup(&idx);
+    struct ccache_t *e = ccache_head(base, &w) ?
+                         ccache_entry(base, k, w.gen) : 0;
     if (e)
         ccache_add(e, &w, DIR_RECV, copied);
     else

@@ -12,16 +12,8 @@ static inline struct rcv_seq_t *rcv_get(struct sock *sk)
     return rcv_sk.sk_storage_get(sk, 0, 0);
 }
 
-// A socket's baseline goes to its receive slot if it can take it: so one
-// opened before tcptop started is a slot's owner from its first read on
-// (tcptop/rcv_slot.bpf.c, which defines it further on). At establishment
-// the slot was tried already: a second try, if it is taken, reads it.
-static inline int rslot_claim(struct sock *sk, u32 fresh);
-
 static inline int rcv_set(struct sock *sk, struct rcv_seq_t *now)
 {
-    if (rslot_claim(sk, now->fresh))
-        return 0;
     struct rcv_seq_t *r = rcv_sk.sk_storage_get(sk, now,
                                                  BPF_SK_STORAGE_GET_F_CREATE);
     if (!r)
