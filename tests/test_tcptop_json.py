@@ -29,7 +29,8 @@ CONN = {"v": 1, "type": "conn", "time": "2026-01-02T03:04:05.123456Z",
         "laddr": "127.0.0.1", "lport": 1, "raddr": "127.0.0.1", "rport": 2,
         "rx_bytes": 0, "tx_bytes": 1}
 SUMMARY = {"v": 1, "type": "interval", "time": CONN["time"],
-           "ts_ns": CONN["ts_ns"], "rows": 1, "dropped": 0}
+           "ts_ns": CONN["ts_ns"], "rows": 1, "dropped": 0,
+           "rx_unmeasured": 0}
 
 
 def lines(*objs):
@@ -99,7 +100,8 @@ def test_exact_bytes_ipv4_ipv6_comm_and_partial_interval(sig):
     assert_json_exact(ivs, truth, tag)
     assert t0 <= iv.summary["ts_ns"] <= t1
     s = iv.summary
-    assert s["dropped"] == 0 and s["tasks_running"] >= 1
+    assert s["dropped"] == 0 and s["rx_unmeasured"] == 0
+    assert s["tasks_running"] >= 1
     assert s["tasks_total"] >= s["tasks_running"]
     assert all(isinstance(s[k], float) for k in ("load1", "load5", "load15"))
     # IPv4 rows first, each table largest first.

@@ -84,7 +84,7 @@ def run_json(plan):
     assert rc == 0, err
     ivs = parse_json(out)
     assert len(ivs) == 1, out
-    assert ivs[0].summary["dropped"] == 0
+    assert ivs[0].summary["dropped"] == ivs[0].summary["rx_unmeasured"] == 0
     return ivs, truth, pids
 
 

@@ -15,15 +15,20 @@ Here the client's and server's ports are chosen so that two connections'
 server sockets share a slot (the hash computed apart, tests/lib/ccache.py).
 The kernel's maps are read with bpftool: exactly one of the two reads
 through the slot, every byte is once in the cache or the tables, slots are
-freed when the sockets go, and the tool's output is exact.
+freed when the sockets go, and the tool's output is exact. Where the one
+left without the slot cannot have socket storage either (no option memory
+in its namespace), its reads are reported lost, not miscounted.
 """
 import socket
+import subprocess
 
 import pytest
 
 from lib.ccache import cache_bytes, generation, slot_of, slots, table_bytes
+from lib.require import skip_or_fail
 from lib.tcptop_live import (KiB, Tool, Traffic, assert_exact, exchange,
-                             new_tag, parse, wait_until)
+                             json_key, json_truth_key, new_tag, parse,
+                             parse_json, wait_until)
 
 pytestmark = pytest.mark.usefixtures("tcptop_live_but_parser")
 
@@ -211,3 +216,120 @@ def test_connection_opened_before_start_takes_its_slot():
             s["recv"] - s["first_recvs"][0], (s, entry)
     _, ivs = parse(out)
     assert_exact(ivs, truth, tag)
+
+
+# Traffic in a network namespace of its own whose sockets get no option
+# memory: socket storage (charged to it) cannot be created there.
+NO_OPTMEM = ["unshare", "-n", "sh", "-c",
+             'echo 0 > /proc/sys/net/core/optmem_max && exec "$@"', "sh"]
+
+
+class SlotHolder:
+    """A connection on loopback, here (not in the traffic's namespace), from
+    client_port to server_port: its accepted socket takes the slot that
+    the traffic's server sockets at those ports hash to."""
+
+    def __init__(self, fam, server_port, client_port):
+        af = socket.AF_INET if fam == 4 else socket.AF_INET6
+        self.ls = socket.socket(af)
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.ls.bind((ADDR[fam], server_port))
+        self.ls.listen(1)
+        self.c = socket.socket(af)
+        self.c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.c.bind((ADDR[fam], client_port))
+        self.c.connect((ADDR[fam], server_port))
+        self.s, _ = self.ls.accept()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for sock in (self.s, self.c, self.ls):
+            sock.close()
+
+
+def holder_for(slot, spare):
+    """SlotHolder ports (server, client) whose accepted socket takes slot
+    and whose connected socket leaves slot spare alone."""
+    for server in range(33000, 34000):
+        for client in range(20000, 32000):
+            if slot_of(server, client, hashed_daddr(4, True)) == slot and \
+                    slot_of(client, server, hashed_daddr(4, False)) \
+                    not in (slot, spare) and \
+                    bindable(4, server) and bindable(4, client):
+                return server, client
+    raise AssertionError("no holder for slot %s" % (slot,))
+
+
+def run_without_storage(tag, holder_ports, port, client_port):
+    """One connection from client_port to port in a namespace whose sockets
+    get no storage, the client sending 4 bytes and reading nothing, while a
+    SlotHolder (here) on holder_ports takes the slot of one of its ends.
+    Returns the one interval, the tool's stderr and {key: (sent, recv)} of
+    the truth."""
+    # Per namespace since Linux 6.9; before, the namespace sees init's.
+    probe = subprocess.run(NO_OPTMEM + ["cat", "/proc/sys/net/core/optmem_max"],
+                           capture_output=True, text=True)
+    if probe.returncode or probe.stdout.strip() != "0":
+        skip_or_fail("net.core.optmem_max is not per network namespace: %r"
+                     % (probe.stdout + probe.stderr))
+    fam = 4
+    slot = slot_of(*holder_ports, hashed_daddr(fam, True))
+    with Traffic(plan(tag, fam, port, [(client_port, 4, 0)]),
+                 prefix=NO_OPTMEM, lo_up=True) as tr:
+        with Tool(["-j", "-S", "60"]) as tool:
+            pid = tool.proc.pid
+            assert slots(pid)[slot][0].owner == 0
+            with SlotHolder(fam, *holder_ports):
+                assert wait_until(lambda: slots(pid)[slot][0].owner, 10)
+                truth = tr.run()
+            rc, out, err = tool.stop()
+    assert rc == 0, err
+    [iv] = parse_json(out, nosummary=True)
+    want = {json_truth_key(s): (s["sent"], s["recv"]) for s in
+            truth["sockets"]}
+    assert sorted(want.values()) == [(0, 4), (4, 0)], want
+    return iv, err, want
+
+
+def tool_bytes(iv, tag):
+    return {json_key(c): (c["tx_bytes"], c["rx_bytes"]) for c in iv.conns
+            if c["comm"].startswith(tag)}
+
+
+def test_no_memory_for_a_baseline():
+    """The server socket finds its slot taken (by a connection held open
+    outside its namespace, whose net.core.optmem_max is 0): it has nowhere
+    to keep its receive baseline (its storage is refused), so its reads
+    cannot be measured. The tool says so, as lost receive counts
+    (rx_unmeasured and its warning: one per call that found no
+    baseline), not as a full table. The client's count is exact; the
+    server, which sent nothing, has no row."""
+    port = free_port(4)
+    _, (p1, p2) = colliding_ports(4, port, 2)
+    tag = new_tag()
+    iv, err, want = run_without_storage(tag, (port, p1), port, p2)
+    assert iv.summary["rx_unmeasured"] >= 1 and iv.summary["dropped"] == 0, \
+        (iv.summary, err)
+    assert "receive counts lost: no memory for a connection's receive " \
+        "baseline" in err, err
+    assert "counts dropped" not in err, err
+    assert tool_bytes(iv, tag) == {k: v for k, v in want.items()
+                                   if v == (4, 0)}, want
+
+
+def test_no_memory_for_a_baseline_never_read():
+    """The client socket finds its slot taken and its storage refused, but
+    never reads: nothing is lost, so nothing is reported (setting the
+    baseline at establishment counts nothing), and every count is exact."""
+    port, client_port = free_port(4), free_port(4)
+    tag = new_tag()
+    iv, err, want = run_without_storage(
+        tag, holder_for(slot_of(client_port, port, "127.0.0.1"),
+                        slot_of(port, client_port, "127.0.0.1")),
+        port, client_port)
+    assert (iv.summary["rx_unmeasured"], iv.summary["dropped"]) == (0, 0), \
+        (iv.summary, err)
+    assert "WARNING" not in err, err
+    assert tool_bytes(iv, tag) == want

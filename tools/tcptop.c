@@ -139,7 +139,7 @@ struct counts {
 	struct bprog *p;
 	int gen_fd, sync_fd, dropped_fd;
 	uint32_t gen;
-	uint64_t dropped;
+	uint64_t dropped[2];	/* the totals read so far (struct lost) */
 	uint64_t skipped;	/* program runs the kernel skipped, so far */
 	struct ccache cache;
 };
@@ -215,16 +215,16 @@ static int collect(struct counts *c, struct rows *v4, struct rows *v6)
 	return err;
 }
 
-/* Counts the kernel side could not store since the last call. */
-static uint64_t newly_dropped(struct counts *c)
+/* Counts the kernel side lost since the last call: index i of dropped. */
+static uint64_t newly_lost(struct counts *c, int i)
 {
 	uint64_t total = 0;
-	int zero = 0;
 
-	if (bpf_lookup_elem(c->dropped_fd, &zero, &total) || total <= c->dropped)
+	if (bpf_lookup_elem(c->dropped_fd, &i, &total) ||
+	    total <= c->dropped[i])
 		return 0;
-	total -= c->dropped;
-	c->dropped += total;
+	total -= c->dropped[i];
+	c->dropped[i] += total;
 	return total;
 }
 
@@ -235,7 +235,7 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	char clock[16] = "", loadavg[256] = "";
 	struct timespec end;
 	struct winsize ws;
-	uint64_t lost;
+	struct lost lost;
 	FILE *f;
 	int err, wr;
 
@@ -254,14 +254,15 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 	}
 	rows_finish(&v4, o.sort);
 	rows_finish(&v6, o.sort);
-	lost = newly_dropped(c);
+	lost.dropped = newly_lost(c, 0);
+	lost.unmeasured = newly_lost(c, 1);
 	/* Without -C (or -j) on a terminal, fit the tables to the screen. */
 	if (!o.noclear && !o.max_rows && !env.tool.json &&
 	    isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) &&
 	    ws.ws_row)
 		o.screen_lines = ws.ws_row;
 	wr = env.tool.json ?
-		report_json(stdout, &o, &end, loadavg, lost, &v4, &v6) :
+		report_json(stdout, &o, &end, loadavg, &lost, &v4, &v6) :
 		report_print(stdout, &o, clock, loadavg, &v4, &v6);
 	if (wr) {
 		/* A closed pipe (tcptop | head) ends us quietly; not so others. */
@@ -269,9 +270,12 @@ static int print_interval(struct counts *c, const struct report_opts *base)
 		if (err != -EPIPE)
 			p_err("cannot write the output: %s", strerror(errno));
 	}
-	if (lost)
+	if (lost.dropped)
 		p_warn("%llu counts dropped: more connections in one interval than the tables hold (10240)",
-		     (unsigned long long)lost);
+		     (unsigned long long)lost.dropped);
+	if (lost.unmeasured)
+		p_warn("%llu receive counts lost: no memory for a connection's receive baseline (socket storage, charged to net.core.optmem_max)",
+		     (unsigned long long)lost.unmeasured);
 	tool_check_skipped(c->p, &c->skipped);
 out:
 	rows_free(&v4);

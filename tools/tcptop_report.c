@@ -276,7 +276,8 @@ static void json_loadavg(struct text *t, const char *loadavg)
 
 int report_json(FILE *out, const struct report_opts *o,
 		const struct timespec *end, const char *loadavg,
-		uint64_t dropped, const struct rows *v4, const struct rows *v6)
+		const struct lost *lost, const struct rows *v4,
+		const struct rows *v6)
 {
 	struct text t = { 0 };
 	size_t max4, max6, i;
@@ -293,7 +294,8 @@ int report_json(FILE *out, const struct report_opts *o,
 	if (!o->nosummary)
 		json_loadavg(&t, loadavg);
 	json_uint(&t, "rows", max4 + max6);
-	json_uint(&t, "dropped", dropped);
+	json_uint(&t, "dropped", lost->dropped);
+	json_uint(&t, "rx_unmeasured", lost->unmeasured);
 	json_end(&t);
 	/* Line-buffered stdout (tool_open) passes each object on as it ends. */
 	ret = fputs(text_str(&t), out) < 0 || fflush(out) ? -1 : 0;

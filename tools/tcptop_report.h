@@ -53,15 +53,22 @@ int report_print(FILE *out, const struct report_opts *o, const char *clock,
 		 const char *loadavg, const struct rows *v4,
 		 const struct rows *v6);
 
+/* Counts the programs lost (bpf_text/tcptop/maps.bpf.c, dropped). */
+struct lost {
+	uint64_t dropped;	/* a count table was full */
+	uint64_t unmeasured;	/* no memory for a connection's baseline */
+};
+
 /*
  * The same rows (-r applies, no screen fitting) as JSON lines: one "conn"
  * object per row, IPv4 rows first, then an "interval" object (the README's
  * schema). end: the interval's end (CLOCK_REALTIME); loadavg is left out
- * under o->nosummary; dropped: counts lost in this interval. Returns -1 on
+ * under o->nosummary; lost: counts lost in this interval. Returns -1 on
  * write error.
  */
 int report_json(FILE *out, const struct report_opts *o,
 		const struct timespec *end, const char *loadavg,
-		uint64_t dropped, const struct rows *v4, const struct rows *v6);
+		const struct lost *lost, const struct rows *v4,
+		const struct rows *v6);
 
 #endif

@@ -33,8 +33,10 @@ BPF_HASH(sock_store, u32, struct sock *);
 // and deletes the old generation, which nothing can write any more.
 BPF_ARRAY(generation, u32, 1);
 BPF_ARRAY_OF_MAPS(gen_sync, "generation", 1);
-// Counts that could not be stored (table full): reported, never silent.
-BPF_ARRAY(dropped, u64, 1);
+// Counts lost, reported, never silent: [0] not stored, as a table was full;
+// [1] receive counts of a connection whose baseline could not be stored
+// (rcv_reset()), so its reads could not be measured.
+BPF_ARRAY(dropped, u64, 2);
 
 // Per socket: tp->copied_seq when last counted. The bytes an application
 // read are the advance of copied_seq.
@@ -65,4 +67,9 @@ static inline u32 current_gen()
 static inline void count_dropped()
 {
     dropped.atomic_increment(0);
+}
+
+static inline void count_unmeasured()
+{
+    dropped.atomic_increment(1);
 }

@@ -6,7 +6,10 @@
 
 // Start counting this socket's reads from its current copied_seq. fresh:
 // it was first seen in the middle of a read, whose first chunk is owed.
-static inline void rcv_reset(struct sock *sk, u32 fresh)
+// Not 0: there was no memory for the baseline (socket storage is charged
+// to the socket's option memory, net.core.optmem_max). Nothing is lost
+// until a read finds no baseline: that read counts the loss.
+static inline int rcv_reset(struct sock *sk, u32 fresh)
 {
     u32 seq = TCP_COPIED_SEQ(sk);
     struct rcv_seq_t now = {.copied_seq = seq, .base = seq, .fresh = fresh};
@@ -15,10 +18,9 @@ static inline void rcv_reset(struct sock *sk, u32 fresh)
 #ifdef RCV_SLOTS
     // Its receive slot if it can take it, else its storage or LRU entry.
     if (rslot_claim(sk, &now))
-        return;
+        return 0;
 #endif
-    if (rcv_set(sk, &now))
-        count_dropped();
+    return rcv_set(sk, &now);
 }
 
 // How far tp->copied_seq advanced since the last call for this socket. A
@@ -53,6 +55,9 @@ static inline int rcv_advance(struct sock *sk, u16 *lport)
     } else if (cookie && !start) {
         rcv_start.insert(&cookie, &mark);
     }
-    rcv_reset(sk, 1);
+    // Without a baseline, this read's first chunk and every later one go
+    // uncounted: each call that finds none counts one loss.
+    if (rcv_reset(sk, 1))
+        count_unmeasured();
     return 0;
 }

@@ -177,7 +177,8 @@ def parse(out):
 
 CONN_KEYS = {"v", "type", "time", "ts_ns", "pid", "comm", "family", "laddr",
              "lport", "raddr", "rport", "rx_bytes", "tx_bytes"}
-INTERVAL_KEYS = {"v", "type", "time", "ts_ns", "rows", "dropped"}
+INTERVAL_KEYS = {"v", "type", "time", "ts_ns", "rows", "dropped",
+                 "rx_unmeasured"}
 LOAD_KEYS = {"load1", "load5", "load15", "tasks_running", "tasks_total"}
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 

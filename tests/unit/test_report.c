@@ -194,6 +194,7 @@ static void test_json(void)
 			     "10.0.0.2", 50000);
 	struct row b = mkrow(AF_INET, 8, "b", "10.0.0.1", 23, "10.0.0.2", 1);
 	struct row c = mkrow(AF_INET6, 9, "c", "::1", 443, "::ffff:1.2.3.4", 2);
+	struct lost lost = { .dropped = 3, .unmeasured = 5 };
 	FILE *f;
 
 	rows_add(&v4, &a, 1025, 3);
@@ -203,21 +204,22 @@ static void test_json(void)
 	rows_finish(&v6, SORT_ALL);
 	/* -r 1: one row per table; exact bytes; the summary last. */
 	f = fmemopen(buf, sizeof(buf), "w");
-	CHECK(report_json(f, &o, &end, "0.00 0.01 1.50 2/86 4996\n", 3, &v4,
-			  &v6) == 0);
+	CHECK(report_json(f, &o, &end, "0.00 0.01 1.50 2/86 4996\n", &lost,
+			  &v4, &v6) == 0);
 	fclose(f);
 	CHECK_STR(buf,
 		  "{\"v\":1,\"type\":\"conn\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"pid\":7,\"comm\":\"a\\ufffd\\\"b\",\"family\":4,\"laddr\":\"10.0.0.1\",\"lport\":22,\"raddr\":\"10.0.0.2\",\"rport\":50000,\"rx_bytes\":3,\"tx_bytes\":1025}\n"
 		  "{\"v\":1,\"type\":\"conn\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"pid\":9,\"comm\":\"c\",\"family\":6,\"laddr\":\"::1\",\"lport\":443,\"raddr\":\"::ffff:1.2.3.4\",\"rport\":2,\"rx_bytes\":1023,\"tx_bytes\":0}\n"
-		  "{\"v\":1,\"type\":\"interval\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"load1\":0.00,\"load5\":0.01,\"load15\":1.50,\"tasks_running\":2,\"tasks_total\":86,\"rows\":2,\"dropped\":3}\n");
+		  "{\"v\":1,\"type\":\"interval\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"load1\":0.00,\"load5\":0.01,\"load15\":1.50,\"tasks_running\":2,\"tasks_total\":86,\"rows\":2,\"dropped\":3,\"rx_unmeasured\":5}\n");
 	/* -S: no load; an empty interval is its summary alone. */
 	o = (struct report_opts){ .nosummary = true };
 	rows_free(&v4);
 	rows_free(&v6);
 	f = fmemopen(buf, sizeof(buf), "w");
-	CHECK(report_json(f, &o, &end, "", 0, &v4, &v6) == 0);
+	lost = (struct lost){ 0 };
+	CHECK(report_json(f, &o, &end, "", &lost, &v4, &v6) == 0);
 	fclose(f);
-	CHECK_STR(buf, "{\"v\":1,\"type\":\"interval\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"rows\":0,\"dropped\":0}\n");
+	CHECK_STR(buf, "{\"v\":1,\"type\":\"interval\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"ts_ns\":1700000000123456789,\"rows\":0,\"dropped\":0,\"rx_unmeasured\":0}\n");
 }
 
 int main(void)
