@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from lib.bpf import (held_bpf_ids, held_bpf_shown, map_by_name, map_delete,
-                     map_update, still_present)
+from lib.bpf import (ConnectEndWitness, held_bpf_ids, held_bpf_shown,
+                     map_by_name, map_delete, map_update, still_present)
 from lib.netns import Netns
 from lib.paths import TCPCONNLAT
 from lib.proc import run
@@ -332,8 +332,13 @@ def test_abandoned_connects_leave_nothing(live, ns):
     try:
         m = map_by_name(bg.proc.pid, "start")
         assert m["type"] == "lru_hash" and m["max_entries"] == 10240
-        ab = client(ns, mode="abandon", port=5002, count=50000, timeout=240,
-                    )[0]
+        # A witness of their ends too (see the end): too many for the
+        # ftrace comparison below, so counted together.
+        with ConnectEndWitness() as witness:
+            ab = client(ns, mode="abandon", port=5002, count=50000,
+                        timeout=240)[0]
+            ab_ends = witness.ends_to(5002)
+            ab_missed = witness.missed_any()
         assert ab["abandoned"] == 50000
         # The timed-out and the slow connect end in a timer's softirq, and
         # the kernel here sometimes runs no BPF program for that (README,
@@ -367,6 +372,17 @@ def test_abandoned_connects_leave_nothing(live, ns):
     # the state change that ends it (on PREEMPT_RT kernels), and the tool
     # said so.
     skipped = re.search(r"skipped (\d+) program runs in total", err)
+    # And an abandoned connect's entry may stay if the kernel ran no BPF
+    # program for its end: then the witness (a program of the test's own on
+    # the same tracepoint) counted fewer ends than connects given up, and
+    # skipped none of its own runs. It must have seen nearly all of them.
+    unseen_ab = 0 if ab_missed else 50000 - ab_ends
+    assert 0 <= unseen_ab < 1000, (ab_ends, ab_missed)
+    ab_left = [e for e in mine if roles[e[2]] == "abandon"]
+    if ab_left and len(ab_left) <= unseen_ab:
+        print("left, as the kernel ran no BPF program for %d abandoned "
+              "connects' ends: %r" % (unseen_ab, ab_left))
+        mine = [e for e in mine if e not in ab_left]
     assert len(mine) <= (int(skipped.group(1)) if skipped else 0), \
         "entries left behind: %r; %s\n%s" % (mine[:5], why, err)
     assert len(left) < 10240

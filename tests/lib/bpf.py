@@ -350,6 +350,29 @@ class ConnectEndWitness:
             key.raw, first, n = nxt.raw, False, n + 1
         return True
 
+    def ends_to(self, dport):
+        """How many ends the program ran for at any socket connecting to
+        port dport."""
+        import ctypes
+        import struct
+        key, nxt = ctypes.create_string_buffer(16), ctypes.create_string_buffer(16)
+        total, first = 0, True
+        while True:
+            try:
+                _bpf(_BPF_MAP_GET_NEXT_KEY, struct.pack(
+                    "=I4xQQ", self.map_fd,
+                    0 if first else ctypes.addressof(key),
+                    ctypes.addressof(nxt)))
+            except OSError as e:
+                if e.errno == errno.ENOENT:
+                    return total
+                raise
+            key.raw, first = nxt.raw, False
+            if int.from_bytes(key.raw[10:12], "big") == dport:
+                sk = struct.unpack_from("=Q", key.raw)[0]
+                total += self.ends(sk, int.from_bytes(key.raw[8:10], "big"),
+                                   dport)
+
     def close(self):
         for fd in reversed(self.fds):
             os.close(fd)
