@@ -324,54 +324,45 @@ class ConnectEndWitness:
             raise
         return struct.unpack("=Q", val.raw)[0]
 
+    def _keys(self):
+        """The map's keys (16 bytes each), at most MAX + 1 of them."""
+        import ctypes
+        import struct
+        key, nxt = ctypes.create_string_buffer(16), ctypes.create_string_buffer(16)
+        for n in range(self.MAX + 1):
+            try:
+                _bpf(_BPF_MAP_GET_NEXT_KEY, struct.pack(
+                    "=I4xQQ", self.map_fd,
+                    0 if n == 0 else ctypes.addressof(key),
+                    ctypes.addressof(nxt)))
+            except OSError as e:
+                if e.errno == errno.ENOENT:
+                    return
+                raise
+            key.raw = nxt.raw
+            yield nxt.raw
+
     def missed_any(self):
         """Whether the program itself may have missed an end: the kernel
         skipped a run of it (recursion_misses: an end that came in an
         interrupt while it ran on that CPU), or its map is full (an update
         failed)."""
-        import ctypes
-        import struct
         with open("/proc/self/fdinfo/%d" % self.prog_fd) as f:
             info = dict(line.split(":", 1) for line in f if ":" in line)
         if int(info.get("recursion_misses", "0")):
             return True
-        key, nxt = ctypes.create_string_buffer(16), ctypes.create_string_buffer(16)
-        n, first = 0, True
-        while n < self.MAX:
-            try:
-                _bpf(_BPF_MAP_GET_NEXT_KEY, struct.pack(
-                    "=I4xQQ", self.map_fd,
-                    0 if first else ctypes.addressof(key),
-                    ctypes.addressof(nxt)))
-            except OSError as e:
-                if e.errno == errno.ENOENT:
-                    return False
-                raise
-            key.raw, first, n = nxt.raw, False, n + 1
-        return True
+        return sum(1 for _ in self._keys()) >= self.MAX
 
     def ends_to(self, dport):
         """How many ends the program ran for at any socket connecting to
         port dport."""
-        import ctypes
         import struct
-        key, nxt = ctypes.create_string_buffer(16), ctypes.create_string_buffer(16)
-        total, first = 0, True
-        while True:
-            try:
-                _bpf(_BPF_MAP_GET_NEXT_KEY, struct.pack(
-                    "=I4xQQ", self.map_fd,
-                    0 if first else ctypes.addressof(key),
-                    ctypes.addressof(nxt)))
-            except OSError as e:
-                if e.errno == errno.ENOENT:
-                    return total
-                raise
-            key.raw, first = nxt.raw, False
-            if int.from_bytes(key.raw[10:12], "big") == dport:
-                sk = struct.unpack_from("=Q", key.raw)[0]
-                total += self.ends(sk, int.from_bytes(key.raw[8:10], "big"),
-                                   dport)
+        total = 0
+        for k in self._keys():
+            if int.from_bytes(k[10:12], "big") == dport:
+                total += self.ends(struct.unpack_from("=Q", k)[0],
+                                   int.from_bytes(k[8:10], "big"), dport)
+        return total
 
     def close(self):
         for fd in reversed(self.fds):
