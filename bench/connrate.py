@@ -6,7 +6,8 @@ Once alone, once with tcpconnlat attached, its output read by a pipe as a
 terminal or a log shipper would. Reported: connects per second, the events
 tcpconnlat printed, and the events it lost (its own "lost N events in
 total" line on stderr). Every connect it printed plus every one it lost
-should be every connect made; the median of RUNS runs, nothing asserted.
+should be every connect made; the median of RUNS runs, and the losses of
+all of them, nothing asserted.
 BENCH_BASELINE=DIR adds the tcpconnlat of another build as a row.
 Standalone: /usr/bin/python3 bench/connrate.py (after make bench; root).
 """
@@ -73,18 +74,22 @@ def report(rows):
     print("F. tcpconnlat under a connect storm: loadgen connect, %d threads "
           "for %d s on\n   loopback (connect, then close with a reset); "
           "median of %d by connects/s" % (THREADS, SECS, RUNS))
-    print("  %-22s %12s %8s %12s %10s %10s" % (
-        "", "connects/s", "ratio", "connects", "printed", "lost"))
+    print("  %-22s %12s %8s %12s %10s %10s %20s" % (
+        "", "connects/s", "ratio", "connects", "printed", "lost",
+        "lost, all %d runs" % RUNS))
     base = None
     for name, runs in rows.items():
         runs = sorted(runs, key=lambda r: r[0] / r[1])
         c, s, printed, lost = runs[len(runs) // 2]
         rate = c / s
         base = base or rate
-        print("  %-22s %12.0f %8.2f %12d %10s %10s" % (
+        # A loss in any run counts: the median run alone can hide one.
+        every = "-" if lost is None else "%d of %d" % (
+            sum(r[3] for r in runs), sum(r[0] for r in runs))
+        print("  %-22s %12.0f %8.2f %12d %10s %10s %20s" % (
             name if name == "no tracer" else name + " tcpconnlat", rate,
             rate / base, c, "-" if printed is None else printed,
-            "-" if lost is None else lost))
+            "-" if lost is None else lost, every))
     print()
 
 

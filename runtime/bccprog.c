@@ -400,7 +400,8 @@ static void reader_lost(void *cookie, uint64_t lost)
 }
 
 int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
-		     bprog_lost_fn lost, void *ctx, int page_cnt)
+		     bprog_lost_fn lost, void *ctx, int page_cnt,
+		     int wakeup_events)
 {
 	bool cpus[MAX_READERS] = { 0 };
 	int tfd = bprog__table_fd(p, table), err, cpu, pfd;
@@ -432,8 +433,12 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 		r->fn = fn;
 		r->lost = lost;
 		r->ctx = ctx;
-		r->pr = bpf_open_perf_buffer(reader_raw, reader_lost, r, -1, cpu,
-					     page_cnt);
+		struct bcc_perf_buffer_opts opts = {
+			.pid = -1, .cpu = cpu, .wakeup_events = wakeup_events,
+		};
+
+		r->pr = bpf_open_perf_buffer_opts(reader_raw, reader_lost, r,
+						  page_cnt, &opts);
 		if (!r->pr) {
 			err = errno ? errno : EINVAL;
 			free(r);
@@ -464,6 +469,9 @@ int bprog__poll(struct bprog *p, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? -EINTR : set_err(p, errno, "poll: %s",
 							  strerror(errno));
+	/* A buffer wakes the poll only once per wakeup_events events: read
+	 * what the others hold too (an empty one costs a compare). */
+	perf_reader_consume(p->nreaders, p->prs);
 	return n;
 }
 

@@ -66,11 +66,14 @@ int bprog__table_fd(struct bprog *p, const char *table);
 typedef void (*bprog_event_fn)(void *ctx, int cpu, void *data, int size);
 typedef void (*bprog_lost_fn)(void *ctx, uint64_t lost);
 
-/* Open a perf reader per online CPU on a BPF_PERF_OUTPUT table. */
+/* Open a perf reader per online CPU on a BPF_PERF_OUTPUT table; each one
+ * wakes a poll once per wakeup_events events. */
 int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
-		     bprog_lost_fn lost, void *ctx, int page_cnt);
+		     bprog_lost_fn lost, void *ctx, int page_cnt,
+		     int wakeup_events);
 
-/* Poll all perf readers; returns events-ready count, 0 on timeout, -EINTR. */
+/* Poll all perf readers, then read every one; returns how many woke the
+ * poll, 0 on timeout, -EINTR. */
 int bprog__poll(struct bprog *p, int timeout_ms);
 
 /*

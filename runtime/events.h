@@ -20,6 +20,9 @@ struct events {
 	void *ctx;		/* the tool's */
 };
 
+/* The pages of each CPU's perf buffer on a host with ncpus online CPUs. */
+int events_pages(long ncpus);
+
 /* Call fn(ev, cpu, data, size) for each event of a BPF_PERF_OUTPUT table. */
 int events_open(struct bprog *p, const char *table, bprog_event_fn fn,
 		struct events *ev);

@@ -69,7 +69,7 @@ int tool_open(const struct tool *tool, const struct tool_opts *o,
 	enum method chosen = M_AUTO;
 
 	*p = NULL;
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	setvbuf(stdout, NULL, tool->batched_output ? _IOFBF : _IOLBF, 0);
 	if (o->ebpf)
 		return print_ebpf(tool, o);
 	if (!host_ready() || (tool->ready && !tool->ready()))

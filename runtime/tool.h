@@ -28,6 +28,9 @@ struct tool {
 	void (*build)(struct text *t, enum method m);
 	/* The tool's own checks once root and headers are there (or NULL). */
 	bool (*ready)(void);
+	/* stdout fully buffered, flushed by the tool (events_loop()), not
+	 * line by line. */
+	bool batched_output;
 };
 
 /* The options every tool has; args_parse() fills them in (TOOL_OPT_*). */

@@ -311,6 +311,7 @@ static const struct tool tcpconnlat = {
 	.args = TOOL_ARGS("Trace TCP connects and show connection latency",
 			  examples, opts),
 	.build = build_text,
+	.batched_output = true,		/* runtime/events.c */
 	/*
 	 * Cleanup and completion first, then the start: no entry is recorded
 	 * before what removes it is live.
