@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bcc/libbpf.h>
@@ -57,7 +59,8 @@ struct bprog {
 	struct link links[MAX_LINKS];
 	int nlinks;
 	struct reader **readers;	/* owned; cookies of the perf readers */
-	struct perf_reader **prs;	/* parallel array for perf_reader_poll */
+	struct perf_reader **prs;	/* parallel array for perf_reader_consume */
+	struct pollfd *pfds;		/* and of their fds, for bprog__poll */
 	int nreaders;
 	char err[512];
 	char cache_note[600];
@@ -425,6 +428,10 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 		if (!grow)
 			return set_err(p, ENOMEM, "out of memory");
 		p->prs = grow;
+		grow = realloc(p->pfds, (p->nreaders + 1) * sizeof(*p->pfds));
+		if (!grow)
+			return set_err(p, ENOMEM, "out of memory");
+		p->pfds = grow;
 		/* Own allocation: a cookie must not move when the array grows. */
 		r = calloc(1, sizeof(*r));
 		if (!r)
@@ -447,8 +454,9 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 		}
 		p->readers[p->nreaders] = r;
 		p->prs[p->nreaders] = r->pr;
-		p->nreaders++;
 		pfd = perf_reader_fd(r->pr);
+		p->pfds[p->nreaders] = (struct pollfd){ .fd = pfd, .events = POLLIN };
+		p->nreaders++;
 		if (bpf_update_elem(tfd, &cpu, &pfd, 0)) {
 			err = errno;
 			return set_err(p, err, "cannot enable perf buffer on CPU %d: %s",
@@ -458,19 +466,25 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 	return 0;
 }
 
-int bprog__poll(struct bprog *p, int timeout_ms)
+int bprog__poll(struct bprog *p, int timeout_ms, uint64_t *read_ns)
 {
+	struct timespec ts;
 	int n;
 
 	if (!p->nreaders)
 		return set_err(p, EINVAL, "no perf buffers open");
-	errno = 0;
-	n = perf_reader_poll(p->nreaders, p->prs, timeout_ms);
+	/* Our own poll, not perf_reader_poll(): its result (0.26 returns 0
+	 * whatever the poll did), and the time between the wait and the
+	 * reads. */
+	n = poll(p->pfds, p->nreaders, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? -EINTR : set_err(p, errno, "poll: %s",
 							  strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (read_ns)
+		*read_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	/* A buffer wakes the poll only once per wakeup_events events: read
-	 * what the others hold too (an empty one costs a compare). */
+	 * what every one holds. */
 	perf_reader_consume(p->nreaders, p->prs);
 	return n;
 }
@@ -604,6 +618,7 @@ void bprog__destroy(struct bprog *p)
 	}
 	free(p->readers);
 	free(p->prs);
+	free(p->pfds);
 	for (i = 0; i < p->nfuncs; i++)
 		close(p->funcs[i].fd);
 	compiled_free(&p->c);

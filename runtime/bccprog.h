@@ -72,9 +72,13 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 		     bprog_lost_fn lost, void *ctx, int page_cnt,
 		     int wakeup_events);
 
-/* Poll all perf readers, then read every one; returns how many woke the
- * poll, 0 on timeout, -EINTR. */
-int bprog__poll(struct bprog *p, int timeout_ms);
+/*
+ * Wait at most timeout_ms for a perf reader to wake, then read every one.
+ * *read_ns (if not NULL): CLOCK_MONOTONIC after the wait, before the
+ * reads: an event stamped before it was read now, or is being written.
+ * How many woke the wait (0: timeout), -EINTR, or -errno (bprog__errmsg()).
+ */
+int bprog__poll(struct bprog *p, int timeout_ms, uint64_t *read_ns);
 
 /*
  * Runs of p's programs the kernel skipped since the last call: a traced

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /* events: the poll loop of perf-event tools. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -10,7 +13,7 @@
 
 static void on_lost(void *ctx, uint64_t lost)
 {
-	struct events *ev = ctx;
+	struct events *ev = ((struct events_table *)ctx)->ev;
 
 	ev->lost += lost;
 	p_warn("lost %llu events: the perf buffer was full (output too slow?)",
@@ -52,12 +55,103 @@ int events_pages(long ncpus)
 	return pages;
 }
 
+/*
+ * Each CPU's buffer is read in turn, a batch at a time: handed on as read,
+ * one CPU's batch would come before another's whole, up to POLL_MS out of
+ * order. So records are kept and handed on in time order, once they are
+ * HOLD_NS older than the read that found them (a record is stamped before
+ * it is written: one stamped just before the read can still be on its
+ * way), or at the next read at the latest.
+ */
+#define HOLD_NS 10000000ull
+#define TRIM_AFTER 512
+
+struct events_rec {
+	uint64_t ts_ns, seq, round;
+	struct events_table *t;
+	int cpu, size;
+	unsigned char data[];
+};
+
+static void on_record(void *ctx, int cpu, void *data, int size)
+{
+	struct events_table *t = ctx;
+	struct events *ev = t->ev;
+	struct events_rec *r;
+	uint64_t ts = 0;
+
+	if (ev->nrecs == ev->cap) {
+		size_t cap = ev->cap ? 2 * ev->cap : 256;
+		void *grow = realloc(ev->recs, cap * sizeof(*ev->recs));
+
+		if (!grow)
+			goto now;
+		ev->recs = grow;
+		ev->cap = cap;
+	}
+	r = malloc(sizeof(*r) + size);
+	if (!r)
+		goto now;
+	if (size >= (int)sizeof(ts))
+		memcpy(&ts, data, sizeof(ts));
+	*r = (struct events_rec){ .ts_ns = ts * t->ts_unit_ns, .seq = ev->seq++,
+				  .round = ev->round, .t = t, .cpu = cpu,
+				  .size = size };
+	memcpy(r->data, data, size);
+	ev->recs[ev->nrecs++] = r;
+	return;
+now:	/* Out of memory: out of order rather than lost. */
+	t->fn(ev, cpu, data, size);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct events_rec *x = *(struct events_rec *const *)a;
+	const struct events_rec *y = *(struct events_rec *const *)b;
+
+	if (x->ts_ns != y->ts_ns)
+		return x->ts_ns < y->ts_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Hand on, in time order, the records stamped up to upto_ns or read
+ * before this round; keep the others. */
+static void hand_on(struct events *ev, uint64_t upto_ns)
+{
+	size_t i, kept = 0;
+
+	qsort(ev->recs, ev->nrecs, sizeof(*ev->recs), by_time);
+	for (i = 0; i < ev->nrecs; i++) {
+		struct events_rec *r = ev->recs[i];
+
+		if (r->ts_ns > upto_ns && r->round == ev->round) {
+			ev->recs[kept++] = r;
+			continue;
+		}
+		if (!ev->broken)
+			r->t->fn(ev, r->cpu, r->data, r->size);
+		free(r);
+	}
+	/* A batch read after a stall can hold thousands of records: give
+	 * their memory back, or the tool stays that size. */
+	if (ev->nrecs - kept > TRIM_AFTER)
+		malloc_trim(0);
+	ev->nrecs = kept;
+	ev->round++;
+}
+
 int events_open(struct bprog *p, const char *table, bprog_event_fn fn,
-		struct events *ev)
+		unsigned int ts_unit_ns, struct events *ev)
 {
 	int pages = events_pages(sysconf(_SC_NPROCESSORS_ONLN));
+	struct events_table *t;
 
-	return bprog__open_perf(p, table, fn, on_lost, ev, pages, WAKEUP_EVENTS);
+	if (ev->ntables == EVENTS_MAX_TABLES)
+		return -ENOSPC;
+	t = &ev->tables[ev->ntables++];
+	*t = (struct events_table){ .ev = ev, .fn = fn, .ts_unit_ns = ts_unit_ns };
+	return bprog__open_perf(p, table, on_record, on_lost, t, pages,
+				WAKEUP_EVENTS);
 }
 
 static void tick(struct bprog *p, struct events *ev)
@@ -69,27 +163,32 @@ static void tick(struct bprog *p, struct events *ev)
 
 int events_loop(struct bprog *p, struct events *ev)
 {
+	uint64_t read_ns = 0;
 	int ret = 0;
 
 	fflush(stdout);		/* the header: tracing is live */
 	while (!tool_exiting && !ev->broken && !ferror(stdout)) {
 		/* The timeout also bounds the wait for a signal that lands
 		 * between the check of tool_exiting and the poll. */
-		int r = bprog__poll(p, POLL_MS);
+		int r = bprog__poll(p, POLL_MS, &read_ns);
 
 		if (r < 0 && r != -EINTR) {
 			p_err("%s", bprog__errmsg(p));
 			ret = -1;
 			break;
 		}
+		if (r >= 0)
+			hand_on(ev, read_ns - HOLD_NS);
 		fflush(stdout);
 		tick(p, ev);
 	}
-	/* What arrived before the signal is still printed. */
-	if (!ev->broken) {
-		bprog__poll(p, 0);
+	/* What arrived before the signal is still printed: all of it. */
+	if (!ev->broken)
+		bprog__poll(p, 0, NULL);
+	hand_on(ev, UINT64_MAX);
+	free(ev->recs);
+	if (!ev->broken)
 		fflush(stdout);
-	}
 	tick(p, ev);
 	if (ev->lost)
 		p_warn("lost %llu events in total", (unsigned long long)ev->lost);

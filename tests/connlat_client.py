@@ -104,6 +104,8 @@ def do_connects(a):
     for i, (family, port) in enumerate(plan(a)):
         if i and a.gap:
             time.sleep(a.gap)
+        if a.cpus:
+            os.sched_setaffinity(0, {a.cpus[i % len(a.cpus)]})
         if i and a.step_files:
             wait_file("%s.%d" % (a.start_file, i), a.timeout)
         one = argparse.Namespace(**vars(a))
@@ -240,6 +242,8 @@ def main():
                    help="close with a reset (no TIME_WAIT)")
     p.add_argument("--cpu", type=int, default=None,
                    help="run on this CPU only")
+    p.add_argument("--cpus", type=lambda v: [int(c) for c in v.split(",")],
+                   default=None, help="connect N on CPU CPUS[N %% len]")
     p.add_argument("--step-files", action="store_true",
                    help="before connect N > 0, wait for START_FILE.N")
     p.add_argument("--uring", choices=["inline", "async"], default=None,

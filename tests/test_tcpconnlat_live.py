@@ -27,8 +27,8 @@ from lib.progcache import verbose_err
 from lib.require import need, skip_or_fail
 from lib.tcpconnlat_live import (
     HEADER, ConnectEnds, check_event, client, client_bg, conn, drop_all_syns,
-    drop_first_syns, events, finish, for_conn, header, monotonic_ns,
-    read_json_line, reject_icmp, set_start_ts, shown_comm, start_entries,
+    drop_first_syns, events, finish, for_conn, header, json_records,
+    json_tool, monotonic_ns, read_json_line, reject_icmp, set_start_ts, shown_comm, start_entries,
     start_entry_at, StateTrace, tool, wait_for_all, wait_for_event)
 from lib.wait import wait_until
 
@@ -121,6 +121,39 @@ def test_a_lone_event_is_printed_while_running(live, ns):
         assert all(len(for_conn(shown, r)) == 1 for r in recs), bg.out
     finally:
         stop_and_parse(bg, lport=True)
+
+
+@pytest.mark.parametrize("json_lines", [False, True], ids=["text", "json"])
+def test_printed_in_time_order_across_cpus(live, ns, json_lines):
+    """20 connects, made in turn on two CPUs and over IPv4 and IPv6 (four
+    perf buffers; two without -j), faster than a buffer wakes the reader:
+    printed in the order they were made, TIME(s) never stepping back. Read
+    a buffer at a time, each CPU's would come in a block."""
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    if len(cpus) < 2:
+        skip_or_fail("needs 2 CPUs")
+    plan = ",".join("%d:5000" % (4, 6)[i % 2] for i in range(20))
+    bg = json_tool() if json_lines else tool(["-t", "-L"])
+    try:
+        recs = client(ns, plan=plan, listen=True, blocking=True,
+                      cpus="%d,%d" % tuple(cpus), linger0=True)
+        made = [(r["family"], r["lport"]) for r in recs]
+        assert len(set(made)) == 20
+
+        def shown():
+            if json_lines:
+                return [(j["family"], j["lport"])
+                        for j in json_records(bg.out)
+                        if j["pid"] == recs[0]["pid"]]
+            return [(e["ip"], e["lport"]) for e in events(bg.out, True, True)
+                    if e["pid"] == recs[0]["pid"]]
+        wait_until(lambda: bg.read_some(0.1) and len(shown()) >= 20, 10)
+        assert shown() == made, bg.out
+        if not json_lines:
+            times = [e["time"] for e in events(bg.out, True, True)]
+            assert times == sorted(times), bg.out
+    finally:
+        bg.stop()
 
 
 def test_ipv4_mapped_ipv6(live, ns):

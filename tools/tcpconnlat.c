@@ -425,11 +425,11 @@ int main(int argc, char **argv)
 	tr.unseen_fd = bprog__table_fd(p, "unseen");
 	tr.wall_ns = wall_offset_ns();
 	if (tr.skipped_fd < 0 ||
-	    (ext && events_open(p, "events", on_event, &ev)) ||
+	    (ext && events_open(p, "events", on_event, 1, &ev)) ||
 	    (!ext && !env.tool.ipv6 &&
-	     events_open(p, "ipv4_events", on_ipv4, &ev)) ||
+	     events_open(p, "ipv4_events", on_ipv4, 1000, &ev)) ||
 	    (!ext && !env.tool.ipv4 &&
-	     events_open(p, "ipv6_events", on_ipv6, &ev))) {
+	     events_open(p, "ipv6_events", on_ipv6, 1000, &ev))) {
 		p_err("%s", bprog__errmsg(p));
 		goto cleanup;
 	}

@@ -71,4 +71,9 @@ _Static_assert(offsetof(struct event, saddr) == 24 &&
 	       offsetof(struct event, result) == 62 &&
 	       sizeof(struct event) == 80, "event_t layout");
 
+/* Each record starts with its time: events_open() orders by it. */
+_Static_assert(offsetof(struct ipv4_data, ts_us) == 0 &&
+	       offsetof(struct ipv6_data, ts_us) == 0 &&
+	       offsetof(struct event, ts_ns) == 0, "time first");
+
 #endif
