@@ -469,7 +469,7 @@ int bprog__open_perf(struct bprog *p, const char *table, bprog_event_fn fn,
 int bprog__poll(struct bprog *p, int timeout_ms, uint64_t *read_ns)
 {
 	struct timespec ts;
-	int n;
+	int i, n;
 
 	if (!p->nreaders)
 		return set_err(p, EINVAL, "no perf buffers open");
@@ -480,6 +480,11 @@ int bprog__poll(struct bprog *p, int timeout_ms, uint64_t *read_ns)
 	if (n < 0)
 		return errno == EINTR ? -EINTR : set_err(p, errno, "poll: %s",
 							  strerror(errno));
+	/* A buffer whose event is gone (POLLHUP) would wake every poll:
+	 * it is still read below, but no longer waited for. */
+	for (i = 0; n > 0 && i < p->nreaders; i++)
+		if (p->pfds[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+			p->pfds[i].fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (read_ns)
 		*read_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;

@@ -61,7 +61,8 @@ int events_pages(long ncpus)
  * order. So records are kept and handed on in time order, once they are
  * HOLD_NS older than the read that found them (a record is stamped before
  * it is written: one stamped just before the read can still be on its
- * way), or at the next read at the latest.
+ * way), or at the next read at the latest, with every record stamped
+ * before them that this read found.
  */
 #define HOLD_NS 10000000ull
 #define TRIM_AFTER 512
@@ -73,7 +74,7 @@ struct events_rec {
 	unsigned char data[];
 };
 
-static void on_record(void *ctx, int cpu, void *data, int size)
+void events_keep(void *ctx, int cpu, void *data, int size)
 {
 	struct events_table *t = ctx;
 	struct events *ev = t->ev;
@@ -114,27 +115,33 @@ static int by_time(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Hand on, in time order, the records stamped up to upto_ns or read
- * before this round; keep the others. */
-static void hand_on(struct events *ev, uint64_t upto_ns)
+/*
+ * Hand on, in time order, the records stamped up to upto_ns, and any read
+ * before this round with all stamped before it (only ever the sorted
+ * records' first ones: what is kept is later than what went); keep the
+ * others.
+ */
+void events_hand_on(struct events *ev, uint64_t upto_ns)
 {
-	size_t i, kept = 0;
+	size_t i, n = 0, kept;
 
+	for (i = 0; i < ev->nrecs; i++)
+		if (ev->recs[i]->round != ev->round &&
+		    ev->recs[i]->ts_ns > upto_ns)
+			upto_ns = ev->recs[i]->ts_ns;
 	qsort(ev->recs, ev->nrecs, sizeof(*ev->recs), by_time);
-	for (i = 0; i < ev->nrecs; i++) {
-		struct events_rec *r = ev->recs[i];
+	while (n < ev->nrecs && ev->recs[n]->ts_ns <= upto_ns) {
+		struct events_rec *r = ev->recs[n++];
 
-		if (r->ts_ns > upto_ns && r->round == ev->round) {
-			ev->recs[kept++] = r;
-			continue;
-		}
 		if (!ev->broken)
 			r->t->fn(ev, r->cpu, r->data, r->size);
 		free(r);
 	}
+	kept = ev->nrecs - n;
+	memmove(ev->recs, ev->recs + n, kept * sizeof(*ev->recs));
 	/* A batch read after a stall can hold thousands of records: give
 	 * their memory back, or the tool stays that size. */
-	if (ev->nrecs - kept > TRIM_AFTER)
+	if (n > TRIM_AFTER)
 		malloc_trim(0);
 	ev->nrecs = kept;
 	ev->round++;
@@ -150,8 +157,15 @@ int events_open(struct bprog *p, const char *table, bprog_event_fn fn,
 		return -ENOSPC;
 	t = &ev->tables[ev->ntables++];
 	*t = (struct events_table){ .ev = ev, .fn = fn, .ts_unit_ns = ts_unit_ns };
-	return bprog__open_perf(p, table, on_record, on_lost, t, pages,
+	return bprog__open_perf(p, table, events_keep, on_lost, t, pages,
 				WAKEUP_EVENTS);
+}
+
+/* stdout is fully buffered: a closed pipe shows here. */
+static void flush(struct events *ev)
+{
+	if (fflush(stdout))
+		ev->broken = true;
 }
 
 static void tick(struct bprog *p, struct events *ev)
@@ -178,17 +192,19 @@ int events_loop(struct bprog *p, struct events *ev)
 			break;
 		}
 		if (r >= 0)
-			hand_on(ev, read_ns - HOLD_NS);
-		fflush(stdout);
+			events_hand_on(ev, read_ns - HOLD_NS);
+		flush(ev);
 		tick(p, ev);
 	}
 	/* What arrived before the signal is still printed: all of it. */
 	if (!ev->broken)
 		bprog__poll(p, 0, NULL);
-	hand_on(ev, UINT64_MAX);
+	events_hand_on(ev, UINT64_MAX);
 	free(ev->recs);
+	ev->recs = NULL;
+	ev->cap = 0;
 	if (!ev->broken)
-		fflush(stdout);
+		flush(ev);
 	tick(p, ev);
 	if (ev->lost)
 		p_warn("lost %llu events in total", (unsigned long long)ev->lost);

@@ -52,6 +52,15 @@ int events_open(struct bprog *p, const char *table, bprog_event_fn fn,
 		unsigned int ts_unit_ns, struct events *ev);
 
 /*
+ * What events_loop() does with each record read (ctx: the events_table
+ * events_open() gave its table), and after each read: hand on in time
+ * order what is certain to have no earlier record still to come.
+ * Exported for tests/unit/test_events.c.
+ */
+void events_keep(void *ctx, int cpu, void *data, int size);
+void events_hand_on(struct events *ev, uint64_t upto_ns);
+
+/*
  * Poll until a signal (tool_exiting) or until stdout is gone; then print
  * what had arrived, and the lost and skipped totals. 0, or -1 after saying
  * why.

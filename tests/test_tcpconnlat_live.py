@@ -136,9 +136,10 @@ def test_printed_in_time_order_across_cpus(live, ns, json_lines):
     bg = json_tool() if json_lines else tool(["-t", "-L"])
     try:
         recs = client(ns, plan=plan, listen=True, blocking=True,
-                      cpus="%d,%d" % tuple(cpus), linger0=True)
+                      cpus="%d,%d" % tuple(cpus))
+        # (A local port can come round again: the sequence is compared.)
         made = [(r["family"], r["lport"]) for r in recs]
-        assert len(set(made)) == 20
+        assert len(made) == 20
 
         def shown():
             if json_lines:
