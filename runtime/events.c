@@ -26,7 +26,8 @@ static void on_lost(void *ctx, uint64_t lost)
  * event, most of its CPU in a connect storm. A buffer wakes the poll once
  * per WAKEUP_EVENTS events, the poll times out every POLL_MS to read
  * fewer, and stdout (fully buffered: struct tool's batched_output) is
- * flushed after each poll: an event is printed at most POLL_MS late.
+ * flushed after each poll: an event is printed about POLL_MS late, at most
+ * two polls when it is held back for order (HOLD_NS, below).
  */
 #define WAKEUP_EVENTS 32
 #define POLL_MS 100
@@ -180,7 +181,7 @@ int events_loop(struct bprog *p, struct events *ev)
 	uint64_t read_ns = 0;
 	int ret = 0;
 
-	fflush(stdout);		/* the header: tracing is live */
+	flush(ev);		/* the header: tracing is live */
 	while (!tool_exiting && !ev->broken && !ferror(stdout)) {
 		/* The timeout also bounds the wait for a signal that lands
 		 * between the check of tool_exiting and the poll. */
